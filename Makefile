@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# mmuscope: `make` builds the module and the reader; see README.md.
+ifneq ($(KERNELRELEASE),)
+include $(src)/Kbuild
+else
+
+MMU_CACHE := $(if $(MMUSCOPE_CACHE),$(MMUSCOPE_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)/mmuscope)
+# The build host's own kernel cannot load modules: build against the
+# default guest kernel's headers (scripts/setup installs them).
+KVER ?= $(shell cat $(MMU_CACHE)/kernels/6.1-x86_64/release 2>/dev/null)
+KDIR ?= /lib/modules/$(KVER)/build
+KSRC ?= $(MMU_CACHE)/linux-source-6.1
+PREFIX ?= /usr/local
+
+.PHONY: all module userspace selftests check demo bench stress lint clean install help
+
+all: module userspace selftests
+
+module:
+	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run scripts/setup" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+userspace:
+	$(MAKE) -C userspace
+
+selftests:
+	$(MAKE) -C selftests
+
+# Build, then run the selftests in every configuration of the kernel matrix.
+check: all
+	scripts/check
+
+demo: all
+	scripts/demo
+
+bench: all
+	scripts/bench
+
+stress: all
+	scripts/stress $(DURATION)
+
+# checkpatch --strict, sparse and W=1 on the module.
+lint:
+	perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse -f $(filter-out %.mod.c,$(wildcard module/*.c)) module/*.h
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules
+
+install: all
+	install -D -m 0644 module/mmuscope.ko $(DESTDIR)/lib/modules/$(KVER)/extra/mmuscope.ko
+	install -D -m 0755 userspace/mmuscope $(DESTDIR)$(PREFIX)/sbin/mmuscope
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests clean
+	rm -rf build
+
+help:
+	@echo "targets: all module userspace selftests check demo bench stress lint install clean"
+	@echo "variables: KDIR=$(KDIR) KVER=$(KVER)"
+endif

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmuscope: module entry, parameters and the top-level debugfs files. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/utsname.h>
+#include "compat.h"
+#include "mmuscope.h"
+
+static int target_pid;
+module_param(target_pid, int, 0444);
+MODULE_PARM_DESC(target_pid, "process to trace from load time (0: none)");
+
+bool mmu_param_follow;
+module_param_named(follow, mmu_param_follow, bool, 0644);
+MODULE_PARM_DESC(follow, "adopt children forked by a target as targets");
+
+static bool dump_on_load;
+module_param(dump_on_load, bool, 0444);
+MODULE_PARM_DESC(dump_on_load, "print target_pid's merged maps to the kernel log");
+
+struct dentry *mmu_debugfs_root;
+
+static int version_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "# mmuscope version format=%d\n", MMUSCOPE_FORMAT);
+	seq_printf(m, "version=%s arch=%s levels=%d page_size=%lu kernel=%s\n",
+		   MMUSCOPE_VERSION, utsname()->machine, mmu_paging_levels(),
+		   PAGE_SIZE, utsname()->release);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(version);
+
+/*
+ * Context: takes mmu_targets_lock; a target's files never do, so this can
+ * not deadlock against a target's removal.
+ */
+static int targets_show(struct seq_file *m, void *v)
+{
+	struct mmu_target *t;
+
+	mutex_lock(&mmu_targets_lock);
+	list_for_each_entry(t, &mmu_targets, node)
+		seq_printf(m, "%d\n", t->nr);
+	mutex_unlock(&mmu_targets_lock);
+	return 0;
+}
+
+static int targets_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, targets_show, NULL);
+}
+
+/* "PID" or "+PID" adds a target, "-PID" removes one; nothing else. */
+static ssize_t targets_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char buf[24], *s;
+	bool remove = false;
+	ssize_t len;
+	int nr, ret;
+
+	len = mmu_copy_input(buf, sizeof(buf), ubuf, count, ppos);
+	if (len < 0) {
+		pr_warn("targets: write \"PID\", \"+PID\" or \"-PID\"\n");
+		return len;
+	}
+	s = buf;
+	if (*s == '+' || *s == '-') {
+		remove = *s == '-';
+		s++;
+	}
+	/* kstrtoint would accept a second sign: "+-5" must be refused. */
+	if (*s < '0' || *s > '9' || kstrtoint(s, 10, &nr)) {
+		pr_warn("targets: \"%s\" is not a pid\n", buf);
+		return -EINVAL;
+	}
+	ret = remove ? mmu_target_remove(nr) : mmu_target_add(nr, false);
+	return ret ? ret : count;
+}
+
+static const struct file_operations targets_fops = {
+	.owner		= THIS_MODULE,
+	.open		= targets_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+	.write		= targets_write,
+};
+
+static int __init mmuscope_init(void)
+{
+	struct mmu_target *t;
+	int ret;
+
+	mmu_debugfs_root = debugfs_create_dir("mmuscope", NULL);
+	if (IS_ERR(mmu_debugfs_root)) {
+		pr_err("debugfs is not available (%ld); is it disabled or locked down?\n",
+		       PTR_ERR(mmu_debugfs_root));
+		return PTR_ERR(mmu_debugfs_root);
+	}
+	debugfs_create_file("version", 0400, mmu_debugfs_root, NULL, &version_fops);
+	debugfs_create_file("targets", 0600, mmu_debugfs_root, NULL, &targets_fops);
+
+	ret = mmu_faults_init();
+	if (ret)
+		goto remove_root;
+
+	if (target_pid) {
+		ret = mmu_target_add(target_pid, false);
+		if (ret)
+			goto faults_exit;
+		mutex_lock(&mmu_targets_lock);
+		t = list_first_entry(&mmu_targets, struct mmu_target, node);
+		mmu_target_get(t);
+		mutex_unlock(&mmu_targets_lock);
+		mmu_views_load_report(t, dump_on_load);
+		mmu_target_put(t);
+	}
+	pr_info("loaded: version %s, %d-level paging, %lu-byte pages%s\n",
+		MMUSCOPE_VERSION, mmu_paging_levels(), PAGE_SIZE,
+		target_pid ? "" : ", no target");
+	return 0;
+
+faults_exit:
+	mmu_faults_exit();
+remove_root:
+	debugfs_remove_recursive(mmu_debugfs_root);
+	return ret;
+}
+
+static void __exit mmuscope_exit(void)
+{
+	/* Files first, then probes, then memory (see mmu_faults_exit). */
+	mmu_targets_remove_all();
+	debugfs_remove_recursive(mmu_debugfs_root);
+	mmu_faults_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(mmuscope_init);
+module_exit(mmuscope_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("mmuscope developers");
+MODULE_DESCRIPTION("Page-table walker and page-fault tracer for live processes");
+MODULE_VERSION(MMUSCOPE_VERSION);

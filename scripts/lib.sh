@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared definitions for mmuscope's scripts: cache layout and the kernel table.
+# Sourced, never run.
+
+MMU_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MMU_CACHE=${MMUSCOPE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmuscope}
+MMU_SRC=$MMU_CACHE/linux-source-6.1
+
+mmu_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+mmu_die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+
+# Kernel table.  A configuration is NAME-ARCH; NAME is the Debian series.
+#   6.1-x86_64   linux-image-amd64 from bookworm
+#   6.12-x86_64  linux-image-amd64 from bookworm-backports
+#   6.1-arm64    linux-image-arm64 from bookworm (4K pages)
+#   6.12-arm64   linux-image-arm64-16k from bookworm-backports (16K pages)
+#   debug-x86_64 scripts/debug-kernel's build of linux-source-6.1
+# scripts/setup resolves each meta package to the ABI release it depends on
+# and unpacks the image into $MMU_CACHE/kernels/NAME-ARCH/ with a file
+# "release" naming it, so scripts never hard-code an ABI number.
+mmu_kdir_of() { printf '%s/kernels/%s-%s\n' "$MMU_CACHE" "$1" "$2"; }
+
+mmu_release_of() {
+	local d
+	d=$(mmu_kdir_of "$1" "$2")
+	[ -f "$d/release" ] || return 1
+	cat "$d/release"
+}
+
+# Headers tree (KDIR) of a configuration, for building the module.
+mmu_headers_of() {
+	local rel
+	rel=$(mmu_release_of "$1" "$2") || return 1
+	case "$2" in
+	x86_64)
+		if [ -d "$(mmu_kdir_of "$1" "$2")/build" ]; then
+			printf '%s/build\n' "$(mmu_kdir_of "$1" "$2")"
+		else
+			printf '/usr/src/linux-headers-%s\n' "$rel"
+		fi ;;
+	*) printf '%s/headers/usr/src/linux-headers-%s\n' "$(mmu_kdir_of "$1" "$2")" "$rel" ;;
+	esac
+}
+
+# The kernel matrix `make check` runs: NAME-ARCH:PAGING.
+MMU_MATRIX=${MMUSCOPE_MATRIX:-"6.1-x86_64:4 6.1-x86_64:5"}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by mmuscope's selftests: module load/unload through the
+ * raw syscalls (no libkmod needed), debugfs file I/O, /proc readers.
+ */
+#ifndef _MMUSCOPE_TEST_H
+#define _MMUSCOPE_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MMU_DEBUGFS	"/sys/kernel/debug"
+#define MMU_ROOT	MMU_DEBUGFS "/mmuscope"
+#define DEBUGFS_MAGIC_NR 0x64626720
+
+/* The module under test: $MMUSCOPE_KO, else ../module/mmuscope.ko. */
+static inline const char *mmu_ko_path(void)
+{
+	static char path[PATH_MAX];
+	const char *env = getenv("MMUSCOPE_KO");
+	char exe[PATH_MAX - 32];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return "../module/mmuscope.ko";
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(path, sizeof(path), "%s/../module/mmuscope.ko", exe);
+	return path;
+}
+
+static inline int mmu_is_loaded(void)
+{
+	return access("/sys/module/mmuscope", F_OK) == 0;
+}
+
+/*
+ * Remove the module as rmmod(8) does (O_NONBLOCK): -EWOULDBLOCK while a
+ * file or a probe pins it.  Returns 0 or -errno.
+ */
+static inline int mmu_unload(void)
+{
+	if (syscall(__NR_delete_module, "mmuscope", O_NONBLOCK) == 0)
+		return 0;
+	return -errno;
+}
+
+/* Load the module with @params ("" for none). Returns 0 or -errno. */
+static inline int mmu_load(const char *params)
+{
+	int fd, ret;
+
+	fd = open(mmu_ko_path(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, params ? params : "", 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Why the tests cannot run here, or NULL.  Leaves the module unloaded.
+ */
+static inline const char *mmu_preflight(void)
+{
+	static char why[256];
+	struct statfs sfs;
+
+	if (geteuid() != 0)
+		return "not root: loading a module and debugfs need root";
+	if (statfs(MMU_DEBUGFS, &sfs) || sfs.f_type != DEBUGFS_MAGIC_NR)
+		return "debugfs is not mounted on " MMU_DEBUGFS;
+	if (access(mmu_ko_path(), R_OK)) {
+		snprintf(why, sizeof(why), "module %s not built (run make)",
+			 mmu_ko_path());
+		return why;
+	}
+	if (mmu_is_loaded() && mmu_unload()) {
+		snprintf(why, sizeof(why), "mmuscope is loaded and busy: %s",
+			 strerror(errno));
+		return why;
+	}
+	return NULL;
+}
+
+/* Read a whole file into @buf (NUL-terminated). Returns length or -errno. */
+static inline ssize_t mmu_read_file(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	return len;
+}
+
+/* One write(2) of @len bytes of @data to @path. Returns 0 or -errno. */
+static inline int mmu_write_buf(const char *path, const void *data, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, len);
+	n = n < 0 ? -errno : (n == (ssize_t)len ? 0 : -EIO);
+	close(fd);
+	return n;
+}
+
+static inline int mmu_write_str(const char *path, const char *s)
+{
+	return mmu_write_buf(path, s, strlen(s));
+}
+
+static inline int mmu_writef(const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline int mmu_writef(const char *path, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return mmu_write_str(path, buf);
+}
+
+/* A child that sleeps until killed; returns its pid. */
+static inline pid_t mmu_spawn_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static inline void mmu_reap(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* Does "PID\n" appear as a line of the targets file? */
+static inline int mmu_targets_has(pid_t pid)
+{
+	char buf[65536], line[32], *p;
+	size_t n;
+
+	if (mmu_read_file(MMU_ROOT "/targets", buf, sizeof(buf)) < 0)
+		return -1;
+	n = snprintf(line, sizeof(line), "%d\n", pid);
+	for (p = buf; *p; p = strchr(p, '\n') + 1) {
+		if (!strncmp(p, line, n))
+			return 1;
+		if (!strchr(p, '\n'))
+			break;
+	}
+	return 0;
+}
+
+#endif /* _MMUSCOPE_TEST_H */
