@@ -43,4 +43,16 @@ mmu_headers_of() {
 }
 
 # The kernel matrix `make check` runs: NAME-ARCH:PAGING.
-MMU_MATRIX=${MMUSCOPE_MATRIX:-"6.1-x86_64:4 6.1-x86_64:5"}
+# arm64 configurations name their page size instead of a paging mode.
+MMU_MATRIX=${MMUSCOPE_MATRIX:-"6.1-x86_64:4 6.1-x86_64:5 6.12-x86_64:4 6.12-x86_64:5 6.1-arm64:4K 6.12-arm64:16K"}
+
+# A kernel log line matching this is a splat: the run fails (exit 125).
+# Same list as scripts/vm, plus arm64's "Internal error:" (its oops/BUG/BRK).
+MMU_SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|scheduling while atomic|rcu.*detected stall|self-detected stall|blocked for more than|Kernel panic|general protection fault|Unable to handle kernel|kernel BUG|suspected memory leak|refcount_t:|list_add corruption|list_del corruption|Internal error:'
+
+# Page size (4K, 16K, 64K) of an arm64 configuration, from its headers' .config.
+mmu_arm64_pagesize_of() {
+	local kdir
+	kdir=$(mmu_headers_of "$1" arm64) || return 1
+	sed -n 's/^CONFIG_ARM64_\([0-9]*K\)_PAGES=y$/\1/p' "$kdir/.config" 2>/dev/null | grep .
+}
