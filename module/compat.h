@@ -9,6 +9,9 @@
 
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/rcupdate.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
 #include <linux/version.h>
 
 /* Number of paging levels the MMU walks now (x86 LA57 is a boot choice). */
@@ -20,5 +23,103 @@ static inline int mmu_paging_levels(void)
 	return CONFIG_PGTABLE_LEVELS;
 #endif
 }
+
+/*
+ * Reading page-table entries once.  The pXdp_get() family (overridable by
+ * arches) is complete by v6.11; before, the generic readers are READ_ONCE.
+ * PTEs always go through ptep_get() (arm64 contpte folds A/D in it).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+static inline pgd_t mmu_pgdp_get(pgd_t *pgdp) { return pgdp_get(pgdp); }
+static inline p4d_t mmu_p4dp_get(p4d_t *p4dp) { return p4dp_get(p4dp); }
+static inline pud_t mmu_pudp_get(pud_t *pudp) { return pudp_get(pudp); }
+static inline pmd_t mmu_pmdp_get(pmd_t *pmdp) { return pmdp_get(pmdp); }
+#else
+static inline pgd_t mmu_pgdp_get(pgd_t *pgdp) { return READ_ONCE(*pgdp); }
+static inline p4d_t mmu_p4dp_get(p4d_t *p4dp) { return READ_ONCE(*p4dp); }
+static inline pud_t mmu_pudp_get(pud_t *pudp) { return READ_ONCE(*pudp); }
+static inline pmd_t mmu_pmdp_get(pmd_t *pmdp) { return READ_ONCE(*pmdp); }
+#endif
+
+/* v6.5 replaced pmd_read_atomic() with pmdp_get_lockless(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+static inline pmd_t mmu_pmdp_get_lockless(pmd_t *pmdp)
+{
+	return pmdp_get_lockless(pmdp);
+}
+#else
+static inline pmd_t mmu_pmdp_get_lockless(pmd_t *pmdp)
+{
+	return pmd_read_atomic(pmdp);
+}
+#endif
+
+/* A PMD that maps memory itself (THP, hugetlb, devmap), not a PTE table. */
+static inline bool mmu_pmd_is_leaf(pmd_t pmd)
+{
+	return pmd_leaf(pmd) || pmd_trans_huge(pmd) || pmd_devmap(pmd);
+}
+
+static inline bool mmu_pud_is_leaf(pud_t pud)
+{
+	return pud_leaf(pud) || pud_trans_huge(pud) || pud_devmap(pud);
+}
+
+/**
+ * mmu_pte_map() - map the PTE table under a PMD for reading
+ * @pmdp:	the PMD entry (in its table)
+ * @addr:	address whose PTE is wanted
+ *
+ * From v6.5 khugepaged frees PTE tables of file THPs without the mmap lock
+ * (retract_page_tables -> pte_free_defer, after an RCU grace period), and
+ * __pte_offset_map() which handles that is not exported.  So: hold
+ * rcu_read_lock, read the PMD once, give up unless it still points to a
+ * PTE table, and index the table through the local copy.  On v6.1 the
+ * table cannot go away under mmap_read_lock; the same shape costs nothing.
+ * 64-bit only: no HIGHPTE, so the table is in the linear map.
+ *
+ * Context: mmap_read_lock held; returns with rcu_read_lock held (do not
+ * sleep) when the result is not NULL.
+ * Return: the PTE of @addr, or NULL (the PMD changed: none, leaf, bad).
+ */
+static inline pte_t *mmu_pte_map(pmd_t *pmdp, unsigned long addr)
+{
+	pmd_t pmdval;
+
+	rcu_read_lock();
+	pmdval = mmu_pmdp_get_lockless(pmdp);
+	if (pmd_none(pmdval) || !pmd_present(pmdval) ||
+	    mmu_pmd_is_leaf(pmdval) || pmd_bad(pmdval)) {
+		rcu_read_unlock();
+		return NULL;
+	}
+	return pte_offset_kernel(&pmdval, addr);
+}
+
+/* Context: ends the RCU section mmu_pte_map() began. */
+static inline void mmu_pte_unmap(pte_t *pte)
+{
+	rcu_read_unlock();
+}
+
+/*
+ * v6.1 has a swap type for swap-in errors; v6.2 made it a PTE marker and
+ * v6.5 renamed it PTE_MARKER_POISONED.  Both are reported as markers with
+ * bits of their own above the kernel's marker bits.
+ */
+#define MMU_MARKER_SWAPIN_ERROR	BIT(30)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define MMU_MARKER_POISONED	PTE_MARKER_POISONED
+static inline bool mmu_is_swapin_error_entry(swp_entry_t entry)
+{
+	return false;
+}
+#else
+#define MMU_MARKER_POISONED	0
+static inline bool mmu_is_swapin_error_entry(swp_entry_t entry)
+{
+	return is_swapin_error_entry(entry);
+}
+#endif
 
 #endif /* _MMUSCOPE_COMPAT_H */
