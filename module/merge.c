@@ -47,6 +47,8 @@ void mmu_vma_info_fill(struct vm_area_struct *vma, struct mmu_vma_info *vi)
 		vi->backing = "shmem";
 	else if (file)
 		vi->backing = "file";
+	else if (vma->vm_ops && vma->vm_ops->name)
+		vi->backing = "special";	/* [vdso] and other special mappings */
 	else
 		vi->backing = "anon";
 

@@ -468,6 +468,7 @@ struct mmu_summary {
 	unsigned long accessed, dirty, softdirty, protnone, writable;
 	unsigned long pt[MMU_NR_LEVELS];
 	unsigned long pt_key[MMU_NR_LEVELS];
+	unsigned long pt_deposited;
 	unsigned long thp_key, thp_vma, thp_count, thp_candidates;
 };
 
@@ -565,11 +566,19 @@ static int mmu_sum_pud(pud_t pud, unsigned long addr, unsigned long next,
 static int mmu_sum_pmd(pmd_t pmd, unsigned long addr, unsigned long next,
 		       struct mmu_walk *w)
 {
+	struct mmu_summary *sum = w->private;
 	struct mmu_entry e;
 
 	if (w->type == MMU_E_LEAF || w->type == MMU_E_NONPRESENT) {
 		mmu_decode_pmd(pmd, &e);
-		mmu_sum_leaf(w->private, &e);
+		mmu_sum_leaf(sum, &e);
+		/*
+		 * An anonymous huge PMD (THP or huge zero page) keeps a PTE
+		 * table deposited for its split (pgtable_trans_huge_deposit):
+		 * page-table memory the mm pays for, counted in VmPTE.
+		 */
+		if (vma_is_anonymous(w->vma))
+			sum->pt_deposited++;
 	}
 	mmu_sum_table(w, MMU_PMD, addr);
 	return 0;
@@ -666,8 +675,9 @@ static void mmu_summary_print(struct seq_buf *s, const struct mmu_summary *sum,
 		seq_buf_printf(s, "pt_%s=%lu ", mmu_level_names[i], sum->pt[i]);
 		pt_pages += sum->pt[i];
 	}
-	seq_buf_printf(s, "pt_pages=%lu pt_bytes=%lu%s", pt_pages,
-		       pt_pages << PAGE_SHIFT, sep);
+	pt_pages += sum->pt_deposited;
+	seq_buf_printf(s, "pt_deposited=%lu pt_pages=%lu pt_bytes=%lu%s",
+		       sum->pt_deposited, pt_pages, pt_pages << PAGE_SHIFT, sep);
 	seq_buf_printf(s, "thp_candidates=%lu tlb_entries_saved=%lu\n",
 		       sum->thp_candidates,
 		       sum->thp_candidates * (PTRS_PER_PTE - 1));
