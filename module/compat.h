@@ -122,4 +122,28 @@ static inline bool mmu_is_swapin_error_entry(swp_entry_t entry)
 }
 #endif
 
+/* p4d_index() only exists where the P4D is not folded at build time. */
+static inline unsigned long mmu_p4d_index(unsigned long va)
+{
+	return (va >> P4D_SHIFT) & (PTRS_PER_P4D - 1);
+}
+
+#ifdef CONFIG_ARM64
+/*
+ * arm64 marks PROT_NONE (present to the kernel, invalid to the MMU) with
+ * bit 58 PTE_PROT_NONE up to v6.9; v6.10 moved it to PTE_PRESENT_INVALID
+ * (nG while !PTE_VALID) and gave bit 58 to uffd-wp.
+ */
+#ifdef PTE_PRESENT_INVALID
+#define MMU_ARM64_PRESENT_INVALID	PTE_PRESENT_INVALID
+#else
+#define MMU_ARM64_PRESENT_INVALID	PTE_PROT_NONE
+#endif
+#ifdef PTE_UFFD_WP
+#define MMU_ARM64_PTE_UFFD_WP		PTE_UFFD_WP
+#else
+#define MMU_ARM64_PTE_UFFD_WP		0
+#endif
+#endif /* CONFIG_ARM64 */
+
 #endif /* _MMUSCOPE_COMPAT_H */

@@ -187,7 +187,7 @@ static unsigned long mmu_level_index(enum mmu_level level, unsigned long va)
 	case MMU_PGD:
 		return pgd_index(va);
 	case MMU_P4D:
-		return p4d_index(va);
+		return mmu_p4d_index(va);
 	case MMU_PUD:
 		return pud_index(va);
 	case MMU_PMD:
