@@ -25,11 +25,19 @@ static inline int mmu_paging_levels(void)
 }
 
 /*
+ * Release of the headers we build against, for the few differences no
+ * feature macro reveals (version.h has had MAJOR/PATCHLEVEL since v5.14).
+ */
+#define MMU_KERNEL_GE(major, minor)					\
+	(KERNEL_VERSION(LINUX_VERSION_MAJOR, LINUX_VERSION_PATCHLEVEL, 0) >= \
+	 KERNEL_VERSION(major, minor, 0))
+
+/*
  * Reading page-table entries once.  The pXdp_get() family (overridable by
  * arches) is complete by v6.11; before, the generic readers are READ_ONCE.
  * PTEs always go through ptep_get() (arm64 contpte folds A/D in it).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#if MMU_KERNEL_GE(6, 11)
 static inline pgd_t mmu_pgdp_get(pgd_t *pgdp) { return pgdp_get(pgdp); }
 static inline p4d_t mmu_p4dp_get(p4d_t *p4dp) { return p4dp_get(p4dp); }
 static inline pud_t mmu_pudp_get(pud_t *pudp) { return pudp_get(pudp); }
@@ -42,7 +50,7 @@ static inline pmd_t mmu_pmdp_get(pmd_t *pmdp) { return READ_ONCE(*pmdp); }
 #endif
 
 /* v6.5 replaced pmd_read_atomic() with pmdp_get_lockless(). */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#if MMU_KERNEL_GE(6, 5)
 static inline pmd_t mmu_pmdp_get_lockless(pmd_t *pmdp)
 {
 	return pmdp_get_lockless(pmdp);
@@ -103,22 +111,27 @@ static inline void mmu_pte_unmap(pte_t *pte)
 }
 
 /*
- * v6.1 has a swap type for swap-in errors; v6.2 made it a PTE marker and
- * v6.5 renamed it PTE_MARKER_POISONED.  Both are reported as markers with
- * bits of their own above the kernel's marker bits.
+ * v6.1 has a swap type for swap-in errors; v6.2 made it the marker
+ * PTE_MARKER_SWAPIN_ERROR, v6.5 renamed it PTE_MARKER_POISONED.  All are
+ * reported as markers; v6.1's gets a bit of its own above the kernel's.
  */
 #define MMU_MARKER_SWAPIN_ERROR	BIT(30)
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#if defined(PTE_MARKER_POISONED)
 #define MMU_MARKER_POISONED	PTE_MARKER_POISONED
-static inline bool mmu_is_swapin_error_entry(swp_entry_t entry)
-{
-	return false;
-}
+#elif defined(PTE_MARKER_SWAPIN_ERROR)
+#define MMU_MARKER_POISONED	PTE_MARKER_SWAPIN_ERROR
 #else
 #define MMU_MARKER_POISONED	0
+#endif
+#if defined(SWP_SWAPIN_ERROR_NUM) && !defined(PTE_MARKER_SWAPIN_ERROR)
 static inline bool mmu_is_swapin_error_entry(swp_entry_t entry)
 {
 	return is_swapin_error_entry(entry);
+}
+#else
+static inline bool mmu_is_swapin_error_entry(swp_entry_t entry)
+{
+	return false;
 }
 #endif
 

@@ -19,6 +19,7 @@ const char * const mmu_level_names[] = {
 	[MMU_PMD] = "pmd",
 	[MMU_PTE] = "pte",
 };
+
 static_assert(ARRAY_SIZE(mmu_level_names) == MMU_NR_LEVELS);
 
 const char * const mmu_nflag_names[] = {
@@ -38,6 +39,7 @@ const char * const mmu_nflag_names[] = {
 	[MMU_NF_DM] = "dm",
 	[MMU_NF_EX] = "ex",
 };
+
 static_assert(ARRAY_SIZE(mmu_nflag_names) == MMU_NR_NFLAGS);
 
 const char * const mmu_kind_keys[] = {
@@ -49,6 +51,7 @@ const char * const mmu_kind_keys[] = {
 	[MMU_K_MARKER] = "marker",
 	[MMU_K_OTHER] = "nonpresent",
 };
+
 static_assert(ARRAY_SIZE(mmu_kind_keys) == MMU_NR_KINDS);
 
 unsigned long mmu_level_size(enum mmu_level level)
@@ -224,7 +227,7 @@ void mmu_hwflags_print(struct seq_buf *s, enum mmu_fmt fmt, u64 raw)
 	for (i = 0; i < tbl->nr; i++) {
 		const struct mmu_flag_desc *d = &tbl->desc[i];
 
-		if (!d->mask || (raw & d->mask) != d->val)
+		if (!d->mask || (raw & d->mask) != (d->val ? d->val : d->mask))
 			continue;
 		seq_buf_printf(s, "%s%s", sep, d->name);
 		sep = ",";

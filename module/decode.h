@@ -92,7 +92,7 @@ struct mmu_entry {
 	enum mmu_backing backing;
 };
 
-/* One hardware bit (or field value) of an arch's entry format. */
+/* One hardware bit (.val 0: all bits of .mask set) or field value. */
 struct mmu_flag_desc {
 	u64 mask;
 	u64 val;

@@ -9,56 +9,79 @@
 #include "compat.h"
 #include "decode.h"
 
-#define MMU_BIT(flag, name)	{ flag, flag, name }
-#define MMU_ATTR(n)		{ PTE_ATTRINDX_MASK, PTE_ATTRINDX(n), "attrindx=" #n }
-
+/* Entries list their bit (.val 0: all of .mask set) or a field value. */
 /* Stage-1 table descriptor: bits 59-63 limit everything below. */
 static const struct mmu_flag_desc mmu_arm64_table[] = {
-	MMU_BIT(PTE_VALID, "valid"),
-	{ PTE_TYPE_MASK, PMD_TYPE_TABLE, "table" },
-	MMU_BIT(BIT_ULL(59), "pxntable"),
-	MMU_BIT(BIT_ULL(60), "uxntable"),
-	MMU_BIT(BIT_ULL(61), "ap1table"),
-	MMU_BIT(BIT_ULL(62), "ap2table"),
-	MMU_BIT(BIT_ULL(63), "nstable"),
+	{ .mask = PTE_VALID, .name = "valid" },
+	{ .mask = PTE_TYPE_MASK, .val = PMD_TYPE_TABLE, .name = "table" },
+	{ .mask = BIT_ULL(59), .name = "pxntable" },
+	{ .mask = BIT_ULL(60), .name = "uxntable" },
+	{ .mask = BIT_ULL(61), .name = "ap1table" },
+	{ .mask = BIT_ULL(62), .name = "ap2table" },
+	{ .mask = BIT_ULL(63), .name = "nstable" },
 };
 
-/* Lower and upper attributes shared by page and block descriptors. */
-#define MMU_ARM64_LEAF							\
-	MMU_BIT(PTE_USER, "user"),					\
-	MMU_BIT(PTE_RDONLY, "ro"),					\
-	{ PTE_SHARED, PTE_SHARED, "sh=inner" },				\
-	{ PTE_SHARED, BIT_ULL(9), "sh=outer" },				\
-	MMU_BIT(PTE_AF, "af"),						\
-	MMU_BIT(PTE_NG, "ng"),						\
-	MMU_BIT(PTE_GP, "gp"),						\
-	MMU_BIT(PTE_DBM, "dbm"),					\
-	MMU_BIT(PTE_CONT, "contiguous"),				\
-	MMU_BIT(PTE_PXN, "pxn"),					\
-	MMU_BIT(PTE_UXN, "uxn"),					\
-	MMU_BIT(PTE_DIRTY, "sw-dirty"),					\
-	MMU_BIT(PTE_SPECIAL, "special"),				\
-	MMU_BIT(PTE_DEVMAP, "devmap"),					\
-	MMU_BIT(MMU_ARM64_PTE_UFFD_WP, "uffd-wp"),			\
-	{ PTE_VALID | MMU_ARM64_PRESENT_INVALID, MMU_ARM64_PRESENT_INVALID, \
-	  "present-invalid" },						\
-	MMU_ATTR(0), MMU_ATTR(1), MMU_ATTR(2), MMU_ATTR(3),		\
-	MMU_ATTR(4), MMU_ATTR(5), MMU_ATTR(6), MMU_ATTR(7)
-
+/* Page descriptor; attrindx=0 (normal memory) is not listed. */
 static const struct mmu_flag_desc mmu_arm64_page[] = {
-	MMU_BIT(PTE_VALID, "valid"),
-	{ PTE_TYPE_MASK, PTE_TYPE_PAGE, "page" },
-	MMU_ARM64_LEAF,
+	{ .mask = PTE_VALID, .name = "valid" },
+	{ .mask = PTE_TYPE_MASK, .val = PTE_TYPE_PAGE, .name = "page" },
+	{ .mask = PTE_USER, .name = "user" },
+	{ .mask = PTE_RDONLY, .name = "ro" },
+	{ .mask = PTE_SHARED, .val = PTE_SHARED, .name = "sh=inner" },
+	{ .mask = PTE_SHARED, .val = BIT_ULL(9), .name = "sh=outer" },
+	{ .mask = PTE_AF, .name = "af" },
+	{ .mask = PTE_NG, .name = "ng" },
+	{ .mask = PTE_GP, .name = "gp" },
+	{ .mask = PTE_DBM, .name = "dbm" },
+	{ .mask = PTE_CONT, .name = "contiguous" },
+	{ .mask = PTE_PXN, .name = "pxn" },
+	{ .mask = PTE_UXN, .name = "uxn" },
+	{ .mask = PTE_DIRTY, .name = "sw-dirty" },
+	{ .mask = PTE_SPECIAL, .name = "special" },
+	{ .mask = PTE_DEVMAP, .name = "devmap" },
+	{ .mask = MMU_ARM64_PTE_UFFD_WP, .name = "uffd-wp" },
+	{ .mask = PTE_VALID | MMU_ARM64_PRESENT_INVALID, .val = MMU_ARM64_PRESENT_INVALID,
+	  .name = "present-invalid" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(1), .name = "attrindx=1" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(2), .name = "attrindx=2" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(3), .name = "attrindx=3" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(4), .name = "attrindx=4" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(5), .name = "attrindx=5" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(6), .name = "attrindx=6" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(7), .name = "attrindx=7" },
 };
 
 static const struct mmu_flag_desc mmu_arm64_block[] = {
-	MMU_BIT(PTE_VALID, "valid"),
-	{ PTE_TYPE_MASK, PMD_TYPE_SECT, "block" },
-	MMU_ARM64_LEAF,
+	{ .mask = PTE_VALID, .name = "valid" },
+	{ .mask = PTE_TYPE_MASK, .val = PMD_TYPE_SECT, .name = "block" },
+	{ .mask = PTE_USER, .name = "user" },
+	{ .mask = PTE_RDONLY, .name = "ro" },
+	{ .mask = PTE_SHARED, .val = PTE_SHARED, .name = "sh=inner" },
+	{ .mask = PTE_SHARED, .val = BIT_ULL(9), .name = "sh=outer" },
+	{ .mask = PTE_AF, .name = "af" },
+	{ .mask = PTE_NG, .name = "ng" },
+	{ .mask = PTE_GP, .name = "gp" },
+	{ .mask = PTE_DBM, .name = "dbm" },
+	{ .mask = PTE_CONT, .name = "contiguous" },
+	{ .mask = PTE_PXN, .name = "pxn" },
+	{ .mask = PTE_UXN, .name = "uxn" },
+	{ .mask = PTE_DIRTY, .name = "sw-dirty" },
+	{ .mask = PTE_SPECIAL, .name = "special" },
+	{ .mask = PTE_DEVMAP, .name = "devmap" },
+	{ .mask = MMU_ARM64_PTE_UFFD_WP, .name = "uffd-wp" },
+	{ .mask = PTE_VALID | MMU_ARM64_PRESENT_INVALID, .val = MMU_ARM64_PRESENT_INVALID,
+	  .name = "present-invalid" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(1), .name = "attrindx=1" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(2), .name = "attrindx=2" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(3), .name = "attrindx=3" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(4), .name = "attrindx=4" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(5), .name = "attrindx=5" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(6), .name = "attrindx=6" },
+	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(7), .name = "attrindx=7" },
 };
 
 static const struct mmu_flag_desc mmu_arm64_swap[] = {
-	MMU_BIT(PTE_SWP_EXCLUSIVE, "swp-exclusive"),
+	{ .mask = PTE_SWP_EXCLUSIVE, .name = "swp-exclusive" },
 };
 
 const struct mmu_flag_table mmu_arch_flags[MMU_NR_FMTS] = {

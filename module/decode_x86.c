@@ -7,68 +7,106 @@
 #include <linux/pgtable.h>
 #include "decode.h"
 
-#define MMU_BIT(flag, name)	{ flag, flag, name }
-#define MMU_PKEY(n)		{ _PAGE_PKEY_MASK, (u64)(n) << _PAGE_BIT_PKEY_BIT0, "pkey=" #n }
+#define MMU_X86_PKEY(n)	((u64)(n) << _PAGE_BIT_PKEY_BIT0)
 
 /*
- * Bits shared by every present format.  _PAGE_PROTNONE is _PAGE_GLOBAL
- * without _PAGE_PRESENT; the kernel keeps such (PROT_NONE, NUMA hinting)
- * entries "present".  Zero masks (options not configured) are skipped.
+ * Entries list their bit (.val 0: all of .mask set) or a field value.
+ * _PAGE_PROTNONE is _PAGE_GLOBAL without _PAGE_PRESENT; the kernel keeps
+ * such (PROT_NONE, NUMA hinting) entries "present".  Zero masks (options
+ * not configured) are skipped.
  */
-#define MMU_X86_COMMON							\
-	MMU_BIT(_PAGE_PRESENT, "present"),				\
-	MMU_BIT(_PAGE_RW, "rw"),					\
-	MMU_BIT(_PAGE_USER, "user"),					\
-	MMU_BIT(_PAGE_PWT, "pwt"),					\
-	MMU_BIT(_PAGE_PCD, "pcd"),					\
-	MMU_BIT(_PAGE_ACCESSED, "accessed")
-
-#define MMU_X86_LEAF							\
-	MMU_BIT(_PAGE_DIRTY, "dirty"),					\
-	{ _PAGE_PRESENT | _PAGE_GLOBAL, _PAGE_PRESENT | _PAGE_GLOBAL, "global" }, \
-	{ _PAGE_PRESENT | _PAGE_PROTNONE, _PAGE_PROTNONE, "protnone" },	\
-	MMU_BIT(_PAGE_SPECIAL, "special"),				\
-	MMU_BIT(_PAGE_UFFD_WP, "uffd-wp"),				\
-	MMU_BIT(_PAGE_SOFT_DIRTY, "soft-dirty"),			\
-	MMU_BIT(_PAGE_DEVMAP, "devmap"),				\
-	MMU_PKEY(1), MMU_PKEY(2), MMU_PKEY(3), MMU_PKEY(4), MMU_PKEY(5), \
-	MMU_PKEY(6), MMU_PKEY(7), MMU_PKEY(8), MMU_PKEY(9), MMU_PKEY(10), \
-	MMU_PKEY(11), MMU_PKEY(12), MMU_PKEY(13), MMU_PKEY(14), MMU_PKEY(15), \
-	MMU_BIT(_PAGE_NX, "nx")
-
 static const struct mmu_flag_desc mmu_x86_table[] = {
-	MMU_X86_COMMON,
-	MMU_BIT(_PAGE_PSE, "pse"),
-	MMU_BIT(_PAGE_NX, "nx"),
+	{ .mask = _PAGE_PRESENT, .name = "present" },
+	{ .mask = _PAGE_RW, .name = "rw" },
+	{ .mask = _PAGE_USER, .name = "user" },
+	{ .mask = _PAGE_PWT, .name = "pwt" },
+	{ .mask = _PAGE_PCD, .name = "pcd" },
+	{ .mask = _PAGE_ACCESSED, .name = "accessed" },
+	{ .mask = _PAGE_PSE, .name = "pse" },
+	{ .mask = _PAGE_NX, .name = "nx" },
 };
 
 /* 4K PTE: bit 7 is PAT. */
 static const struct mmu_flag_desc mmu_x86_page[] = {
-	MMU_X86_COMMON,
-	MMU_BIT(_PAGE_PAT, "pat"),
-	MMU_X86_LEAF,
+	{ .mask = _PAGE_PRESENT, .name = "present" },
+	{ .mask = _PAGE_RW, .name = "rw" },
+	{ .mask = _PAGE_USER, .name = "user" },
+	{ .mask = _PAGE_PWT, .name = "pwt" },
+	{ .mask = _PAGE_PCD, .name = "pcd" },
+	{ .mask = _PAGE_ACCESSED, .name = "accessed" },
+	{ .mask = _PAGE_PAT, .name = "pat" },
+	{ .mask = _PAGE_DIRTY, .name = "dirty" },
+	{ .mask = _PAGE_PRESENT | _PAGE_GLOBAL, .name = "global" },
+	{ .mask = _PAGE_PRESENT | _PAGE_PROTNONE, .val = _PAGE_PROTNONE, .name = "protnone" },
+	{ .mask = _PAGE_SPECIAL, .name = "special" },
+	{ .mask = _PAGE_UFFD_WP, .name = "uffd-wp" },
+	{ .mask = _PAGE_SOFT_DIRTY, .name = "soft-dirty" },
+	{ .mask = _PAGE_DEVMAP, .name = "devmap" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(1), .name = "pkey=1" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(2), .name = "pkey=2" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(3), .name = "pkey=3" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(4), .name = "pkey=4" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(5), .name = "pkey=5" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(6), .name = "pkey=6" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(7), .name = "pkey=7" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(8), .name = "pkey=8" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(9), .name = "pkey=9" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(10), .name = "pkey=10" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(11), .name = "pkey=11" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(12), .name = "pkey=12" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(13), .name = "pkey=13" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(14), .name = "pkey=14" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(15), .name = "pkey=15" },
+	{ .mask = _PAGE_NX, .name = "nx" },
 };
 
 /* 2M/1G leaves: bit 7 is PSE, PAT moves to bit 12. */
 static const struct mmu_flag_desc mmu_x86_block[] = {
-	MMU_X86_COMMON,
-	MMU_BIT(_PAGE_PSE, "pse"),
-	MMU_BIT(_PAGE_PAT_LARGE, "pat"),
-	MMU_X86_LEAF,
+	{ .mask = _PAGE_PRESENT, .name = "present" },
+	{ .mask = _PAGE_RW, .name = "rw" },
+	{ .mask = _PAGE_USER, .name = "user" },
+	{ .mask = _PAGE_PWT, .name = "pwt" },
+	{ .mask = _PAGE_PCD, .name = "pcd" },
+	{ .mask = _PAGE_ACCESSED, .name = "accessed" },
+	{ .mask = _PAGE_PSE, .name = "pse" },
+	{ .mask = _PAGE_PAT_LARGE, .name = "pat" },
+	{ .mask = _PAGE_DIRTY, .name = "dirty" },
+	{ .mask = _PAGE_PRESENT | _PAGE_GLOBAL, .name = "global" },
+	{ .mask = _PAGE_PRESENT | _PAGE_PROTNONE, .val = _PAGE_PROTNONE, .name = "protnone" },
+	{ .mask = _PAGE_SPECIAL, .name = "special" },
+	{ .mask = _PAGE_UFFD_WP, .name = "uffd-wp" },
+	{ .mask = _PAGE_SOFT_DIRTY, .name = "soft-dirty" },
+	{ .mask = _PAGE_DEVMAP, .name = "devmap" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(1), .name = "pkey=1" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(2), .name = "pkey=2" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(3), .name = "pkey=3" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(4), .name = "pkey=4" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(5), .name = "pkey=5" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(6), .name = "pkey=6" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(7), .name = "pkey=7" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(8), .name = "pkey=8" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(9), .name = "pkey=9" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(10), .name = "pkey=10" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(11), .name = "pkey=11" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(12), .name = "pkey=12" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(13), .name = "pkey=13" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(14), .name = "pkey=14" },
+	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(15), .name = "pkey=15" },
+	{ .mask = _PAGE_NX, .name = "nx" },
 };
 
 /* Non-present entries keep a few software bits next to type:offset. */
 static const struct mmu_flag_desc mmu_x86_swap[] = {
 #ifdef _PAGE_SWP_SOFT_DIRTY
-	MMU_BIT(_PAGE_SWP_SOFT_DIRTY, "swp-soft-dirty"),
+	{ .mask = _PAGE_SWP_SOFT_DIRTY, .name = "swp-soft-dirty" },
 #endif
 #ifdef _PAGE_SWP_UFFD_WP
-	MMU_BIT(_PAGE_SWP_UFFD_WP, "swp-uffd-wp"),
+	{ .mask = _PAGE_SWP_UFFD_WP, .name = "swp-uffd-wp" },
 #endif
 #ifdef _PAGE_SWP_EXCLUSIVE
-	MMU_BIT(_PAGE_SWP_EXCLUSIVE, "swp-exclusive"),
+	{ .mask = _PAGE_SWP_EXCLUSIVE, .name = "swp-exclusive" },
 #endif
-	MMU_BIT(_PAGE_PSE, "pse"),
+	{ .mask = _PAGE_PSE, .name = "pse" },
 };
 
 const struct mmu_flag_table mmu_arch_flags[MMU_NR_FMTS] = {

@@ -662,15 +662,16 @@ static void mmu_summary_print(struct seq_buf *s, const struct mmu_summary *sum,
 	}
 	seq_buf_printf(s, "present_pages=%lu present_bytes=%lu%s", pages,
 		       pages << PAGE_SHIFT, sep);
-	seq_buf_printf(s, "swapped=%lu migration=%lu device=%lu hwpoison=%lu marker=%lu nonpresent_other=%lu%s",
+	seq_buf_printf(s, "swapped=%lu migration=%lu device=%lu ",
 		       sum->nonpresent[MMU_K_SWAP], sum->nonpresent[MMU_K_MIGRATION],
-		       sum->nonpresent[MMU_K_DEVICE], sum->nonpresent[MMU_K_HWPOISON],
-		       sum->nonpresent[MMU_K_MARKER], sum->nonpresent[MMU_K_OTHER],
-		       sep);
-	seq_buf_printf(s, "anon=%lu file=%lu special=%lu accessed=%lu dirty=%lu softdirty=%lu protnone=%lu writable=%lu%s",
-		       sum->anon, sum->file, sum->special, sum->accessed,
-		       sum->dirty, sum->softdirty, sum->protnone, sum->writable,
-		       sep);
+		       sum->nonpresent[MMU_K_DEVICE]);
+	seq_buf_printf(s, "hwpoison=%lu marker=%lu nonpresent_other=%lu%s",
+		       sum->nonpresent[MMU_K_HWPOISON], sum->nonpresent[MMU_K_MARKER],
+		       sum->nonpresent[MMU_K_OTHER], sep);
+	seq_buf_printf(s, "anon=%lu file=%lu special=%lu accessed=%lu dirty=%lu ",
+		       sum->anon, sum->file, sum->special, sum->accessed, sum->dirty);
+	seq_buf_printf(s, "softdirty=%lu protnone=%lu writable=%lu%s",
+		       sum->softdirty, sum->protnone, sum->writable, sep);
 	for (i = 0; i < MMU_NR_LEVELS; i++) {
 		seq_buf_printf(s, "pt_%s=%lu ", mmu_level_names[i], sum->pt[i]);
 		pt_pages += sum->pt[i];
