@@ -74,40 +74,32 @@ static inline bool mmu_pud_is_leaf(pud_t pud)
 }
 
 /**
- * mmu_pte_map() - map the PTE table under a PMD for reading
+ * mmu_pte_map() - find the PTE table under a PMD for reading
  * @pmdp:	the PMD entry (in its table)
  * @addr:	address whose PTE is wanted
  *
  * From v6.5 khugepaged frees PTE tables of file THPs without the mmap lock
  * (retract_page_tables -> pte_free_defer, after an RCU grace period), and
- * __pte_offset_map() which handles that is not exported.  So: hold
- * rcu_read_lock, read the PMD once, give up unless it still points to a
- * PTE table, and index the table through the local copy.  On v6.1 the
- * table cannot go away under mmap_read_lock; the same shape costs nothing.
- * 64-bit only: no HIGHPTE, so the table is in the linear map.
+ * __pte_offset_map() which handles that is not exported.  So the caller
+ * holds rcu_read_lock; here the PMD is read once, we give up unless it
+ * still points to a PTE table, and index the table through the local
+ * copy.  On v6.1 the table cannot go away under mmap_read_lock; the same
+ * shape costs nothing.  64-bit only: no HIGHPTE, the table is in the
+ * linear map.  The caller keeps rcu_read_lock until done with the PTEs.
  *
- * Context: mmap_read_lock held; returns with rcu_read_lock held (do not
- * sleep) when the result is not NULL.
+ * Context: mmap_read_lock and rcu_read_lock held.
  * Return: the PTE of @addr, or NULL (the PMD changed: none, leaf, bad).
  */
 static inline pte_t *mmu_pte_map(pmd_t *pmdp, unsigned long addr)
 {
 	pmd_t pmdval;
 
-	rcu_read_lock();
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "PTE table read outside RCU");
 	pmdval = mmu_pmdp_get_lockless(pmdp);
 	if (pmd_none(pmdval) || !pmd_present(pmdval) ||
-	    mmu_pmd_is_leaf(pmdval) || pmd_bad(pmdval)) {
-		rcu_read_unlock();
+	    mmu_pmd_is_leaf(pmdval) || pmd_bad(pmdval))
 		return NULL;
-	}
 	return pte_offset_kernel(&pmdval, addr);
-}
-
-/* Context: ends the RCU section mmu_pte_map() began. */
-static inline void mmu_pte_unmap(pte_t *pte)
-{
-	rcu_read_unlock();
 }
 
 /*

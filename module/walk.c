@@ -62,8 +62,9 @@ static bool mmu_walk_should_yield(struct mmu_walk *w)
 }
 
 /*
- * Context: the PTE table is mapped (RCU read side) for the whole loop;
- * -EAGAIN when the PMD no longer points to a table: re-read it.
+ * Context: the PTE table is read inside one RCU read-side section (it may
+ * be freed after a grace period from v6.5); -EAGAIN when the PMD no longer
+ * points to a table: re-read it.
  */
 static int mmu_walk_pte_range(pmd_t *pmdp, unsigned long addr,
 			      unsigned long end, struct mmu_walk *w)
@@ -72,9 +73,12 @@ static int mmu_walk_pte_range(pmd_t *pmdp, unsigned long addr,
 	pte_t *start, *ptep;
 	int err = 0;
 
+	rcu_read_lock();
 	start = mmu_pte_map(pmdp, addr);
-	if (!start)
+	if (!start) {
+		rcu_read_unlock();
 		return -EAGAIN;
+	}
 	for (ptep = start; ; ptep++) {
 		pte_t pte = ptep_get(ptep);
 
@@ -90,7 +94,7 @@ static int mmu_walk_pte_range(pmd_t *pmdp, unsigned long addr,
 		if (err || addr >= end)
 			break;
 	}
-	mmu_pte_unmap(start);
+	rcu_read_unlock();
 	return err;
 }
 
