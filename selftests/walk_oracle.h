@@ -22,6 +22,16 @@
 #define PM_SWP_TYPE(e)	((e) & 0x1f)
 #define PM_SWP_OFF(e)	(((e) & PM_PFN_MASK) >> 5)
 
+/* Base page size of the running kernel (4K x86; 4K/16K/64K arm64). */
+static inline unsigned long psz(void)
+{
+	static unsigned long ps;
+
+	if (!ps)
+		ps = sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
 struct run {
 	unsigned long start, end, pages, psize, pfn;
 	unsigned long swp_type, swp_off;
@@ -328,7 +338,7 @@ static inline uint64_t pagemap_get(int fd, unsigned long va)
 {
 	uint64_t e = 0;
 
-	if (pread(fd, &e, sizeof(e), (va / 4096) * 8) != sizeof(e))
+	if (pread(fd, &e, sizeof(e), (va / psz()) * 8) != sizeof(e))
 		return 0;
 	return e;
 }
@@ -356,24 +366,24 @@ static inline void compare_range(int pmfd, const struct runs *r, unsigned long l
 				 unsigned long hi, bool sd_valid,
 				 struct oracle_totals *tot)
 {
-	size_t n = (hi - lo) / 4096, i, chunk = 8192;
+	size_t n = (hi - lo) / psz(), i, chunk = 8192;
 	uint64_t *pm = malloc(chunk * 8);
 
 	for (i = 0; i < n; i += chunk) {
 		size_t m = n - i < chunk ? n - i : chunk, j;
-		ssize_t got = pread(pmfd, pm, m * 8, ((lo / 4096) + i) * 8);
+		ssize_t got = pread(pmfd, pm, m * 8, ((lo / psz()) + i) * 8);
 
 		if (got != (ssize_t)(m * 8)) {
 			tot->mismatches++;
-			fprintf(stderr, "# pagemap read at 0x%lx failed\n", lo + i * 4096);
+			fprintf(stderr, "# pagemap read at 0x%lx failed\n", lo + i * psz());
 			break;
 		}
 		for (j = 0; j < m; j++) {
-			unsigned long va = lo + (i + j) * 4096;
+			unsigned long va = lo + (i + j) * psz();
 			const struct run *x = runs_find(r, va);
 			uint64_t e = pm[j];
 			const char *why = NULL;
-			unsigned long idx = x ? (va - x->start) / 4096 : 0;
+			unsigned long idx = x ? (va - x->start) / psz() : 0;
 
 			if (e & PM_PRESENT) {
 				tot->present++;

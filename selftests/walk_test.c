@@ -14,6 +14,7 @@
 #pragma GCC diagnostic ignored "-Wclobbered"
 #include <sys/mman.h>
 #include <sys/swap.h>
+#include <sys/utsname.h>
 #include "kselftest_harness.h"
 #include "walk_oracle.h"
 
@@ -28,7 +29,7 @@
 #endif
 
 #define MB		(1UL << 20)
-#define PAGE		4096UL
+#define PAGE		psz()
 #define TIB		(1UL << 40)
 
 /* What a layout child reports back. */
@@ -214,7 +215,7 @@ static void check_process_tot(struct __test_metadata *_metadata, pid_t pid,
 		if (pfnmap) {
 			/* pagemap does not look into VM_PFNMAP: trust smaps. */
 			tot.present += runs_sum_kb(&r, m->start, m->end,
-						   SUM_ALL_PRESENT) / 4;
+						   SUM_ALL_PRESENT) / (PAGE / 1024);
 		} else if (m->end - m->start <= (4UL << 30)) {
 			compare_range(pmfd, &r, m->start, m->end, !m->sd, &tot);
 		} else {
@@ -267,7 +268,7 @@ static void check_process_tot(struct __test_metadata *_metadata, pid_t pid,
 	/* Anonymous huge PMDs keep a deposited PTE table, in VmPTE too. */
 	ASSERT_TRUE(summary_ul(pid, "pt_deposited", &pt));
 	sum_pt += pt;
-	EXPECT_EQ(vmpte, (long)(sum_pt * 4)) {
+	EXPECT_EQ(vmpte, (long)(sum_pt * (PAGE / 1024))) {
 		char path[128], *text;
 
 		snprintf(path, sizeof(path), MMU_ROOT "/%d/summary", pid);
@@ -442,7 +443,7 @@ TEST_F_TIMEOUT(walk, sparse_anon_softdirty, 300)
 			      false, &tot);
 		close(pmfd);
 		EXPECT_EQ(0, tot.mismatches);
-		EXPECT_LT(1000, tot.present);
+		EXPECT_LT(32 * MB / PAGE / 10, tot.present);
 	}
 	runs_free(&r);
 	free(text);
@@ -462,7 +463,19 @@ TEST_F_TIMEOUT(walk, sparse_anon_softdirty, 300)
 			clean += r.v[i].pages;
 	}
 	TH_LOG("soft-dirty pages %lu, clean %lu", sd, clean);
-	EXPECT_LT(0, sd);
+	{
+		/* The kernel's view of a page written after clear_refs. */
+		int pmfd = pagemap_open(self->c.pid);
+		uint64_t e = pagemap_get(pmfd, self->c.L.a[0]);
+
+		close(pmfd);
+		if (e & PM_SOFT_DIRTY) {
+			EXPECT_LT(0, sd);
+		} else {
+			TH_LOG("no soft-dirty tracking on this kernel/arch (arm64 has none)");
+			EXPECT_EQ(0, sd);
+		}
+	}
 	EXPECT_LT(0, clean);
 	runs_free(&r);
 }
@@ -515,9 +528,9 @@ TEST_F_TIMEOUT(walk, mprotect_split, 300)
 		if (x->start >= base && x->end <= base + MB)
 			EXPECT_TRUE(flag_has(x->flags, "w"));
 	}
-	EXPECT_EQ(128, ro);
-	EXPECT_EQ(64, none);
-	EXPECT_EQ(16, ex);
+	EXPECT_EQ(512 * 1024 / PAGE, ro);
+	EXPECT_EQ(256 * 1024 / PAGE, none);
+	EXPECT_EQ(64 * 1024 / PAGE, ex);
 	runs_free(&r);
 }
 
@@ -729,6 +742,9 @@ TEST_F_TIMEOUT(walk, thp, 300)
 
 	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK))
 		SKIP(return, "kernel without transparent hugepages");
+	if (PAGE != 4096)
+		SKIP(return, "layout sized for 4K pages (2M PMD); this kernel has %lu-byte pages",
+		     PAGE);
 	ASSERT_EQ(0, set_knob(self, "/sys/kernel/mm/transparent_hugepage/enabled",
 			      "madvise"));
 	ASSERT_EQ(0, set_knob(self, "/sys/kernel/mm/transparent_hugepage/defrag",
@@ -800,6 +816,9 @@ TEST_F_TIMEOUT(walk, hugetlb, 300)
 
 	if (access("/proc/sys/vm/nr_hugepages", F_OK))
 		SKIP(return, "kernel without hugetlbfs");
+	if (PAGE != 4096)
+		SKIP(return, "layout sized for 4K pages (2M PMD); this kernel has %lu-byte pages",
+		     PAGE);
 	ASSERT_EQ(0, set_knob(self, "/proc/sys/vm/nr_hugepages", "8"));
 	if (!access(g1, F_OK))
 		set_knob(self, g1, "1");	/* may fail: fragmentation */
@@ -1091,6 +1110,7 @@ TEST_F_TIMEOUT(walk, translate_vs_pagemap, 300)
 TEST_F(walk, translate_bad_input)
 {
 	char path[128], buf[4096];
+	struct utsname u;
 	unsigned long va;
 
 	ASSERT_EQ(0, child_start(&self->c, layout_mprotect));
@@ -1100,7 +1120,8 @@ TEST_F(walk, translate_bad_input)
 	EXPECT_EQ(-EINVAL, mmu_write_str(path, "0xffff888000000000"));	/* kernel */
 	EXPECT_EQ(-EINVAL, mmu_write_str(path, "0xffffffffff600000"));	/* vsyscall */
 	EXPECT_EQ(-EINVAL, mmu_write_str(path, "0x4000000000000000"));	/* non-canonical */
-	if (!la57())
+	/* x86 4-level: the first address above the 47-bit user half. */
+	if (!uname(&u) && !strcmp(u.machine, "x86_64") && !la57())
 		EXPECT_EQ(-EINVAL, mmu_write_str(path, "0x0000800000000000"));
 	EXPECT_EQ(-EINVAL, mmu_write_str(path, "hello"));
 	EXPECT_EQ(-EINVAL, mmu_write_str(path, "0x"));
