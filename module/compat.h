@@ -9,6 +9,9 @@
 
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/rcupdate.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
 #include <linux/version.h>
 
 /* Number of paging levels the MMU walks now (x86 LA57 is a boot choice). */
@@ -20,5 +23,132 @@ static inline int mmu_paging_levels(void)
 	return CONFIG_PGTABLE_LEVELS;
 #endif
 }
+
+/*
+ * Release of the headers we build against, for the few differences no
+ * feature macro reveals (version.h has had MAJOR/PATCHLEVEL since v5.14).
+ */
+#define MMU_KERNEL_GE(major, minor)					\
+	(KERNEL_VERSION(LINUX_VERSION_MAJOR, LINUX_VERSION_PATCHLEVEL, 0) >= \
+	 KERNEL_VERSION(major, minor, 0))
+
+/*
+ * Reading page-table entries once.  The pXdp_get() family (overridable by
+ * arches) is complete by v6.11; before, the generic readers are READ_ONCE.
+ * PTEs always go through ptep_get() (arm64 contpte folds A/D in it).
+ */
+#if MMU_KERNEL_GE(6, 11)
+static inline pgd_t mmu_pgdp_get(pgd_t *pgdp) { return pgdp_get(pgdp); }
+static inline p4d_t mmu_p4dp_get(p4d_t *p4dp) { return p4dp_get(p4dp); }
+static inline pud_t mmu_pudp_get(pud_t *pudp) { return pudp_get(pudp); }
+static inline pmd_t mmu_pmdp_get(pmd_t *pmdp) { return pmdp_get(pmdp); }
+#else
+static inline pgd_t mmu_pgdp_get(pgd_t *pgdp) { return READ_ONCE(*pgdp); }
+static inline p4d_t mmu_p4dp_get(p4d_t *p4dp) { return READ_ONCE(*p4dp); }
+static inline pud_t mmu_pudp_get(pud_t *pudp) { return READ_ONCE(*pudp); }
+static inline pmd_t mmu_pmdp_get(pmd_t *pmdp) { return READ_ONCE(*pmdp); }
+#endif
+
+/* v6.5 replaced pmd_read_atomic() with pmdp_get_lockless(). */
+#if MMU_KERNEL_GE(6, 5)
+static inline pmd_t mmu_pmdp_get_lockless(pmd_t *pmdp)
+{
+	return pmdp_get_lockless(pmdp);
+}
+#else
+static inline pmd_t mmu_pmdp_get_lockless(pmd_t *pmdp)
+{
+	return pmd_read_atomic(pmdp);
+}
+#endif
+
+/* A PMD that maps memory itself (THP, hugetlb, devmap), not a PTE table. */
+static inline bool mmu_pmd_is_leaf(pmd_t pmd)
+{
+	return pmd_leaf(pmd) || pmd_trans_huge(pmd) || pmd_devmap(pmd);
+}
+
+static inline bool mmu_pud_is_leaf(pud_t pud)
+{
+	return pud_leaf(pud) || pud_trans_huge(pud) || pud_devmap(pud);
+}
+
+/**
+ * mmu_pte_map() - find the PTE table under a PMD for reading
+ * @pmdp:	the PMD entry (in its table)
+ * @addr:	address whose PTE is wanted
+ *
+ * From v6.5 khugepaged frees PTE tables of file THPs without the mmap lock
+ * (retract_page_tables -> pte_free_defer, after an RCU grace period), and
+ * __pte_offset_map() which handles that is not exported.  So the caller
+ * holds rcu_read_lock; here the PMD is read once, we give up unless it
+ * still points to a PTE table, and index the table through the local
+ * copy.  On v6.1 the table cannot go away under mmap_read_lock; the same
+ * shape costs nothing.  64-bit only: no HIGHPTE, the table is in the
+ * linear map.  The caller keeps rcu_read_lock until done with the PTEs.
+ *
+ * Context: mmap_read_lock and rcu_read_lock held.
+ * Return: the PTE of @addr, or NULL (the PMD changed: none, leaf, bad).
+ */
+static inline pte_t *mmu_pte_map(pmd_t *pmdp, unsigned long addr)
+{
+	pmd_t pmdval;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "PTE table read outside RCU");
+	pmdval = mmu_pmdp_get_lockless(pmdp);
+	if (pmd_none(pmdval) || !pmd_present(pmdval) ||
+	    mmu_pmd_is_leaf(pmdval) || pmd_bad(pmdval))
+		return NULL;
+	return pte_offset_kernel(&pmdval, addr);
+}
+
+/*
+ * v6.1 has a swap type for swap-in errors; v6.2 made it the marker
+ * PTE_MARKER_SWAPIN_ERROR, v6.5 renamed it PTE_MARKER_POISONED.  All are
+ * reported as markers; v6.1's gets a bit of its own above the kernel's.
+ */
+#define MMU_MARKER_SWAPIN_ERROR	BIT(30)
+#if defined(PTE_MARKER_POISONED)
+#define MMU_MARKER_POISONED	PTE_MARKER_POISONED
+#elif defined(PTE_MARKER_SWAPIN_ERROR)
+#define MMU_MARKER_POISONED	PTE_MARKER_SWAPIN_ERROR
+#else
+#define MMU_MARKER_POISONED	0
+#endif
+#if defined(SWP_SWAPIN_ERROR_NUM) && !defined(PTE_MARKER_SWAPIN_ERROR)
+static inline bool mmu_is_swapin_error_entry(swp_entry_t entry)
+{
+	return is_swapin_error_entry(entry);
+}
+#else
+static inline bool mmu_is_swapin_error_entry(swp_entry_t entry)
+{
+	return false;
+}
+#endif
+
+/* p4d_index() only exists where the P4D is not folded at build time. */
+static inline unsigned long mmu_p4d_index(unsigned long va)
+{
+	return (va >> P4D_SHIFT) & (PTRS_PER_P4D - 1);
+}
+
+#ifdef CONFIG_ARM64
+/*
+ * arm64 marks PROT_NONE (present to the kernel, invalid to the MMU) with
+ * bit 58 PTE_PROT_NONE up to v6.9; v6.10 moved it to PTE_PRESENT_INVALID
+ * (nG while !PTE_VALID) and gave bit 58 to uffd-wp.
+ */
+#ifdef PTE_PRESENT_INVALID
+#define MMU_ARM64_PRESENT_INVALID	PTE_PRESENT_INVALID
+#else
+#define MMU_ARM64_PRESENT_INVALID	PTE_PROT_NONE
+#endif
+#ifdef PTE_UFFD_WP
+#define MMU_ARM64_PTE_UFFD_WP		PTE_UFFD_WP
+#else
+#define MMU_ARM64_PTE_UFFD_WP		0
+#endif
+#endif /* CONFIG_ARM64 */
 
 #endif /* _MMUSCOPE_COMPAT_H */

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmuscope: the page-table walker (PGD -> P4D -> PUD -> PMD -> PTE). */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pgtable.h>
+#include <linux/sched.h>
+#include "compat.h"
+#include "walk.h"
+
+/**
+ * mmu_level_folded() - is @level folded into its parent at run time?
+ * @level: level
+ *
+ * x86 folds the P4D without LA57; arm64 folds per its VA size.  A folded
+ * level's "entry" is its parent's entry seen through pXd_offset().
+ */
+bool mmu_level_folded(enum mmu_level level)
+{
+	switch (level) {
+	case MMU_P4D:
+		return PTRS_PER_P4D == 1;
+	case MMU_PUD:
+		return PTRS_PER_PUD == 1;
+	case MMU_PMD:
+		return PTRS_PER_PMD == 1;
+	default:
+		return false;
+	}
+}
+
+/* A hole at a folded level is a hole in the nearest real level above. */
+static int mmu_walk_hole(unsigned long addr, unsigned long next,
+			 enum mmu_level level, struct mmu_walk *w)
+{
+	int err;
+
+	if (!w->ops->hole)
+		return 0;
+	while (level > MMU_PGD && mmu_level_folded(level))
+		level--;
+	err = w->ops->hole(addr, next, level, w);
+	if (err > 0)
+		w->resume = next;
+	return err;
+}
+
+/* A callback stopped the walk at [addr, next): where to continue. */
+static int mmu_walk_result(int err, unsigned long addr, unsigned long next,
+			   struct mmu_walk *w)
+{
+	if (err > 0)
+		w->resume = w->type == MMU_E_TABLE ? addr : next;
+	return err;
+}
+
+static bool mmu_walk_should_yield(struct mmu_walk *w)
+{
+	return w->may_yield &&
+	       (need_resched() || mmap_lock_is_contended(w->mm));
+}
+
+/*
+ * Context: the PTE table is read inside one RCU read-side section (it may
+ * be freed after a grace period from v6.5); -EAGAIN when the PMD no longer
+ * points to a table: re-read it.
+ */
+static int mmu_walk_pte_range(pmd_t *pmdp, unsigned long addr,
+			      unsigned long end, struct mmu_walk *w)
+{
+	const struct mmu_walk_ops *ops = w->ops;
+	pte_t *start, *ptep;
+	int err = 0;
+
+	rcu_read_lock();
+	start = mmu_pte_map(pmdp, addr);
+	if (!start) {
+		rcu_read_unlock();
+		return -EAGAIN;
+	}
+	for (ptep = start; ; ptep++) {
+		pte_t pte = ptep_get(ptep);
+
+		if (pte_none(pte)) {
+			err = mmu_walk_hole(addr, addr + PAGE_SIZE, MMU_PTE, w);
+		} else if (ops->pte_entry) {
+			w->type = pte_present(pte) ? MMU_E_LEAF : MMU_E_NONPRESENT;
+			w->folded = false;
+			err = ops->pte_entry(pte, addr, addr + PAGE_SIZE, w);
+			err = mmu_walk_result(err, addr, addr + PAGE_SIZE, w);
+		}
+		addr += PAGE_SIZE;
+		if (err || addr >= end)
+			break;
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+/* Classify a PMD read once: none is handled by the caller. */
+static enum mmu_entry_type mmu_pmd_type(pmd_t pmd)
+{
+	if (!pmd_present(pmd))
+		return MMU_E_NONPRESENT;
+	if (mmu_pmd_is_leaf(pmd))	/* before pmd_bad: bad for leaves */
+		return MMU_E_LEAF;
+	if (pmd_bad(pmd))
+		return MMU_E_BAD;
+	return MMU_E_TABLE;
+}
+
+static int mmu_walk_pmd_range(pud_t *pudp, unsigned long addr,
+			      unsigned long end, struct mmu_walk *w)
+{
+	const struct mmu_walk_ops *ops = w->ops;
+	unsigned long next;
+	pmd_t *pmdp;
+	int err = 0;
+
+	pmdp = pmd_offset(pudp, addr);
+	do {
+		pmd_t pmd;
+		int tries = 0;
+again:
+		next = pmd_addr_end(addr, end);
+		pmd = mmu_pmdp_get(pmdp);
+		if (pmd_none(pmd)) {
+			err = mmu_walk_hole(addr, next, MMU_PMD, w);
+			continue;
+		}
+		w->type = mmu_pmd_type(pmd);
+		w->folded = mmu_level_folded(MMU_PMD);
+		if (ops->pmd_entry) {
+			err = ops->pmd_entry(pmd, addr, next, w);
+			err = mmu_walk_result(err, addr, next, w);
+			if (err)
+				break;
+		}
+		if (w->type != MMU_E_TABLE)
+			continue;
+		err = mmu_walk_pte_range(pmdp, addr, next, w);
+		/* Collapsed, split or freed under us: look again. */
+		if (err == -EAGAIN && ++tries < 8)
+			goto again;
+		if (err == -EAGAIN)
+			err = 0;
+		if (!err && next != end && mmu_walk_should_yield(w)) {
+			w->resume = next;
+			err = MMU_WALK_YIELD;
+		}
+	} while (pmdp++, addr = next, addr != end && !err);
+	return err;
+}
+
+static enum mmu_entry_type mmu_pud_type(pud_t pud)
+{
+	if (!pud_present(pud))
+		return MMU_E_NONPRESENT;
+	if (mmu_pud_is_leaf(pud))
+		return MMU_E_LEAF;
+	if (pud_bad(pud))
+		return MMU_E_BAD;
+	return MMU_E_TABLE;
+}
+
+static int mmu_walk_pud_range(p4d_t *p4dp, unsigned long addr,
+			      unsigned long end, struct mmu_walk *w)
+{
+	const struct mmu_walk_ops *ops = w->ops;
+	unsigned long next;
+	pud_t *pudp;
+	int err = 0;
+
+	pudp = pud_offset(p4dp, addr);
+	do {
+		pud_t pud = mmu_pudp_get(pudp);
+
+		next = pud_addr_end(addr, end);
+		if (pud_none(pud)) {
+			err = mmu_walk_hole(addr, next, MMU_PUD, w);
+			continue;
+		}
+		w->type = mmu_pud_type(pud);
+		w->folded = mmu_level_folded(MMU_PUD);
+		if (ops->pud_entry) {
+			err = ops->pud_entry(pud, addr, next, w);
+			err = mmu_walk_result(err, addr, next, w);
+			if (err)
+				break;
+		}
+		if (w->type == MMU_E_TABLE)
+			err = mmu_walk_pmd_range(&pud, addr, next, w);
+	} while (pudp++, addr = next, addr != end && !err);
+	return err;
+}
+
+static int mmu_walk_p4d_range(pgd_t *pgdp, unsigned long addr,
+			      unsigned long end, struct mmu_walk *w)
+{
+	const struct mmu_walk_ops *ops = w->ops;
+	unsigned long next;
+	p4d_t *p4dp;
+	int err = 0;
+
+	p4dp = p4d_offset(pgdp, addr);
+	do {
+		p4d_t p4d = mmu_p4dp_get(p4dp);
+
+		next = p4d_addr_end(addr, end);
+		if (p4d_none(p4d)) {
+			err = mmu_walk_hole(addr, next, MMU_P4D, w);
+			continue;
+		}
+		w->type = p4d_bad(p4d) ? MMU_E_BAD : MMU_E_TABLE;
+		w->folded = mmu_level_folded(MMU_P4D);
+		if (ops->p4d_entry) {
+			err = ops->p4d_entry(p4d, addr, next, w);
+			err = mmu_walk_result(err, addr, next, w);
+			if (err)
+				break;
+		}
+		if (w->type == MMU_E_TABLE)
+			err = mmu_walk_pud_range(&p4d, addr, next, w);
+	} while (p4dp++, addr = next, addr != end && !err);
+	return err;
+}
+
+/**
+ * mmu_walk_range() - walk the page tables of [@start, @end)
+ * @w:		walk state: @w->ops, @w->mm set by the caller
+ * @start:	first address, page aligned
+ * @end:	end (exclusive), page aligned, > @start
+ *
+ * Visits only populated entries: an empty entry at any level skips its
+ * whole span (one hole callback), so the cost is proportional to the
+ * populated tables, not to the size of the range.  Each entry is read once
+ * (ptep_get / pXdp_get) and classified from that copy, in the order none,
+ * leaf, non-present, bad; lower tables are found through the copy.
+ *
+ * Context: mmap_read_lock(@w->mm) held, and [@start, @end) inside one
+ * VMA found under that lock: page tables under a live VMA are not freed
+ * while the lock is held, except PTE tables on v6.5+, which are freed
+ * after an RCU grace period and mapped here under RCU (mmu_pte_map()).
+ * Never sleeps; may be called from a caller that holds no other locks.
+ * Return: 0 when the range is done; > 0 when a callback stopped the walk,
+ * or MMU_WALK_YIELD (@w->may_yield) when the lock should be dropped, with
+ * @w->resume set; < 0 on error.
+ */
+int mmu_walk_range(struct mmu_walk *w, unsigned long start, unsigned long end)
+{
+	const struct mmu_walk_ops *ops = w->ops;
+	unsigned long addr = start, next;
+	pgd_t *pgdp;
+	int err = 0;
+
+	mmap_assert_locked(w->mm);
+	pgdp = pgd_offset(w->mm, addr);
+	do {
+		pgd_t pgd = mmu_pgdp_get(pgdp);
+
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(pgd)) {
+			err = mmu_walk_hole(addr, next, MMU_PGD, w);
+			continue;
+		}
+		w->type = pgd_bad(pgd) ? MMU_E_BAD : MMU_E_TABLE;
+		w->folded = false;
+		if (ops->pgd_entry) {
+			err = ops->pgd_entry(pgd, addr, next, w);
+			err = mmu_walk_result(err, addr, next, w);
+			if (err)
+				break;
+		}
+		if (w->type == MMU_E_TABLE)
+			err = mmu_walk_p4d_range(&pgd, addr, next, w);
+	} while (pgdp++, addr = next, addr != end && !err);
+	return err;
+}
+
+/**
+ * mmu_walk_vmas() - walk the page tables under every VMA in [@start, @end)
+ * @w:		walk state; @w->locked must be true
+ * @start:	first address
+ * @end:	end (exclusive)
+ *
+ * Walks only inside VMAs found under mmap_lock (tables outside VMAs may be
+ * freed by a concurrent munmap that downgraded its lock).  With
+ * @w->may_yield, when the target's mmap_lock is contended or we should
+ * reschedule, the lock is dropped between PTE tables and the walk resumes
+ * at the next address under the VMAs found after retaking it, calling
+ * @vma_enter again.
+ *
+ * Context: process context, mmap_read_lock(@w->mm) held on entry; held on
+ * return unless the return value is -EINTR (@w->locked is then false).
+ * Return: 0 at the end, > 0 from a stopping callback (@w->resume is where
+ * to continue), -EINTR when killed while retaking the lock, < 0 error.
+ */
+int mmu_walk_vmas(struct mmu_walk *w, unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+	int err = 0;
+
+	mmap_assert_locked(w->mm);
+	vma_iter_init(&vmi, w->mm, start);
+	for_each_vma_range(vmi, vma, end) {
+		unsigned long lo = max(start, vma->vm_start);
+		unsigned long hi = min(end, vma->vm_end);
+
+		w->vma = vma;
+		if (w->ops->vma_enter) {
+			err = w->ops->vma_enter(vma, w);
+			if (err) {
+				if (err > 0)
+					w->resume = lo;
+				break;
+			}
+		}
+		err = mmu_walk_range(w, lo, hi);
+		if (err != MMU_WALK_YIELD) {
+			if (err)
+				break;
+			continue;
+		}
+		err = 0;
+		start = w->resume;
+		w->vma = NULL;
+		mmap_read_unlock(w->mm);
+		cond_resched();
+		if (mmap_read_lock_killable(w->mm)) {
+			w->locked = false;
+			return -EINTR;
+		}
+		vma_iter_init(&vmi, w->mm, start);
+	}
+	w->vma = NULL;
+	return err;
+}
