@@ -21,4 +21,57 @@ static inline int mmu_paging_levels(void)
 #endif
 }
 
+/* ---- page-fault tracer (fault_hooks.c, fault_stream.c) ---- */
+#include <linux/ring_buffer.h>
+#if defined(CONFIG_X86)
+#include <asm/trap_pf.h>
+#endif
+
+/* 6.2 dropped the event argument of ring_buffer_unlock_commit(). */
+static inline void mmu_ring_buffer_unlock_commit(struct trace_buffer *rb,
+						 struct ring_buffer_event *e)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	ring_buffer_unlock_commit(rb);
+#else
+	ring_buffer_unlock_commit(rb, e);
+#endif
+}
+
+/*
+ * A PMD read without the page-table lock.  6.12 has a generic
+ * pmdp_get_lockless() (6.1 only for 32-bit PAE); on the 64-bit arches we
+ * build for, one READ_ONCE() load is what both versions do.
+ */
+static inline pmd_t mmu_fault_pmd_lockless(pmd_t *pmdp)
+{
+	return READ_ONCE(*pmdp);
+}
+
+/*
+ * The hardware error code of the x86 exception tracepoints; other arches
+ * have no such tracepoint, and their faults are classified from the
+ * FAULT_FLAG_* argument of handle_mm_fault and the page-table entry.
+ */
+#if defined(CONFIG_X86)
+static inline bool mmu_fault_err_write(unsigned long err)
+{
+	return err & X86_PF_WRITE;
+}
+
+static inline bool mmu_fault_err_exec(unsigned long err)
+{
+	return err & X86_PF_INSTR;
+}
+
+static inline bool mmu_fault_err_protection(unsigned long err)
+{
+	return err & X86_PF_PROT;
+}
+#else
+static inline bool mmu_fault_err_write(unsigned long err) { return false; }
+static inline bool mmu_fault_err_exec(unsigned long err) { return false; }
+static inline bool mmu_fault_err_protection(unsigned long err) { return false; }
+#endif
+
 #endif /* _MMUSCOPE_COMPAT_H */
