@@ -22,21 +22,9 @@ static inline int mmu_paging_levels(void)
 }
 
 /* ---- page-fault tracer (fault_hooks.c, fault_stream.c) ---- */
-#include <linux/ring_buffer.h>
 #if defined(CONFIG_X86)
 #include <asm/trap_pf.h>
 #endif
-
-/* 6.2 dropped the event argument of ring_buffer_unlock_commit(). */
-static inline void mmu_ring_buffer_unlock_commit(struct trace_buffer *rb,
-						 struct ring_buffer_event *e)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-	ring_buffer_unlock_commit(rb);
-#else
-	ring_buffer_unlock_commit(rb, e);
-#endif
-}
 
 /*
  * A PMD read without the page-table lock.  6.12 has a generic

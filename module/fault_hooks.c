@@ -136,6 +136,7 @@ static void mmu_slot_close(struct mmu_fault_target *f,
 	}
 	mmu_fault_stats_record(f, classes, total, s->handler_ns);
 	mmu_fault_stream_emit(&f->stream, s, classes, now, total);
+	/* Our reads of the slot happen before another task may claim it. */
 	smp_store_release(&s->owner, 0);
 }
 
@@ -327,7 +328,7 @@ out:
  */
 static int mmu_hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	vm_fault_t ret = regs_return_value(regs);
+	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
 	struct mmu_hmf_data *d = (void *)ri->data;
 	struct mmu_fault_target *f;
 	struct mmu_fault_slot *s;

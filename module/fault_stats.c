@@ -44,6 +44,7 @@ const char * const mmu_fault_class_names[MMU_FC_NR] = {
 	[MMU_FC_HANDLER]	= "handler",
 	[MMU_FC_WAIT]		= "wait",
 };
+
 static_assert(ARRAY_SIZE(mmu_fault_class_names) == MMU_FC_NR);
 static_assert(MMU_FC_NR <= 32);
 
@@ -52,6 +53,7 @@ static const char * const mmu_fault_anomaly_names[MMU_FA_NR] = {
 	[MMU_FA_NESTED]		= "nested",
 	[MMU_FA_OVERFLOW]	= "slot_overflow",
 };
+
 static_assert(ARRAY_SIZE(mmu_fault_anomaly_names) == MMU_FA_NR);
 
 static unsigned int mmu_hist_bucket(u64 ns)

@@ -11,7 +11,6 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include "compat.h"
 #include "faults.h"
 #include "mmuscope.h"
 
@@ -76,32 +75,26 @@ void mmu_fault_stream_emit(struct mmu_fault_stream *s,
 			   const struct mmu_fault_slot *slot, u32 classes,
 			   u64 now, u64 total_ns)
 {
-	struct ring_buffer_event *rbe;
-	struct mmu_fault_event *e;
+	struct mmu_fault_event e;
 
 	if (!READ_ONCE(s->recording))
 		return;
-	rbe = ring_buffer_lock_reserve(s->rb, sizeof(*e));
-	if (!rbe) {
+	e.ts = now;
+	e.lat_ns = total_ns;
+	e.handler_ns = slot->handler_ns;
+	e.va = slot->va;
+	e.ip = slot->ip;
+	e.err = slot->err;
+	e.classes = classes;
+	e.pid = current->tgid;
+	e.tid = current->pid;
+	e.cpu = raw_smp_processor_id();
+	e.has_err = slot->has_err;
+	memcpy(e.comm, current->comm, TASK_COMM_LEN);
+	e.comm[TASK_COMM_LEN - 1] = '\0';
+	/* Non-overwriting buffer: a full CPU buffer refuses the event. */
+	if (ring_buffer_write(s->rb, sizeof(e), &e))
 		atomic64_inc(&s->lost);
-		goto wake;
-	}
-	e = ring_buffer_event_data(rbe);
-	e->ts = now;
-	e->lat_ns = total_ns;
-	e->handler_ns = slot->handler_ns;
-	e->va = slot->va;
-	e->ip = slot->ip;
-	e->err = slot->err;
-	e->classes = classes;
-	e->pid = current->tgid;
-	e->tid = current->pid;
-	e->cpu = raw_smp_processor_id();
-	e->has_err = slot->has_err;
-	memcpy(e->comm, current->comm, TASK_COMM_LEN);
-	e->comm[TASK_COMM_LEN - 1] = '\0';
-	mmu_ring_buffer_unlock_commit(s->rb, rbe);
-wake:
 	if (wq_has_sleeper(&s->wq))
 		irq_work_queue(&s->wake);
 }

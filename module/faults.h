@@ -6,6 +6,7 @@
 #ifndef _MMUSCOPE_FAULTS_H
 #define _MMUSCOPE_FAULTS_H
 
+#include <linux/bits.h>
 #include <linux/irq_work.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -73,7 +74,7 @@ extern const char * const mmu_fault_class_names[MMU_FC_NR];
  * bound wide; the last bucket also takes everything above 2^41 ns.
  */
 #define MMU_HIST_SUB_BITS	3
-#define MMU_HIST_SUB		(1 << MMU_HIST_SUB_BITS)
+#define MMU_HIST_SUB		BIT(MMU_HIST_SUB_BITS)
 #define MMU_HIST_MAX_LOG	40
 #define MMU_HIST_BUCKETS	((MMU_HIST_MAX_LOG - MMU_HIST_SUB_BITS + 2) * MMU_HIST_SUB)
 

@@ -827,7 +827,7 @@ TEST_F(faults, follow_adopts_children)
 }
 
 /* The seed article's workload: touch 1 GiB of fresh 4K pages. */
-TEST_F(faults, seed_touch_1gib)
+TEST_F_TIMEOUT(faults, seed_touch_1gib, 400)
 {
 	long n = (1L << 30) / PAGE;
 	pid_t pid = self->w.pid;
