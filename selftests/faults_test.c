@@ -619,7 +619,7 @@ TEST_F(faults, pageout_then_touch_is_swap_in)
 
 	ASSERT_EQ(0, worker_run(&self->w, OP_TOUCH, n, NULL));
 	area = worker_area(pid, n);
-	ASSERT_NE(0, area);
+	ASSERT_NE(0UL, area);
 	ASSERT_EQ(0, worker_run(&self->w, OP_SWAP_OUT, n, NULL));
 	sw = swapped_pages(pid, area, n);
 	TH_LOG("pagemap: %ld of %ld pages swapped out", sw, n);
