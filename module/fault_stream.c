@@ -14,8 +14,32 @@
 #include "faults.h"
 #include "mmuscope.h"
 
+#define MMU_BUFFER_KB_MIN	16
+#define MMU_BUFFER_KB_MAX	65536
+
 static unsigned int fault_buffer_kb = 256;
-module_param(fault_buffer_kb, uint, 0644);
+
+/* Out-of-range sizes are refused, not clamped. */
+static int fault_buffer_kb_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int kb;
+
+	if (kstrtouint(val, 0, &kb) || kb < MMU_BUFFER_KB_MIN ||
+	    kb > MMU_BUFFER_KB_MAX) {
+		pr_warn("fault_buffer_kb: \"%s\" is not a size in KiB between %d and %d\n",
+			val, MMU_BUFFER_KB_MIN, MMU_BUFFER_KB_MAX);
+		return -EINVAL;
+	}
+	WRITE_ONCE(fault_buffer_kb, kb);
+	return 0;
+}
+
+static const struct kernel_param_ops fault_buffer_kb_ops = {
+	.set	= fault_buffer_kb_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(fault_buffer_kb, &fault_buffer_kb_ops, &fault_buffer_kb, 0644);
 MODULE_PARM_DESC(fault_buffer_kb,
 		 "per-CPU event buffer of each target's faults stream, KiB (16..65536; applies to targets added later)");
 
@@ -30,7 +54,7 @@ static void mmu_stream_wake_fn(struct irq_work *work)
 /* Context: process context, may sleep. */
 int mmu_fault_stream_init(struct mmu_fault_stream *s)
 {
-	unsigned int kb = clamp_val(READ_ONCE(fault_buffer_kb), 16, 65536);
+	unsigned int kb = READ_ONCE(fault_buffer_kb);
 
 	s->rb = ring_buffer_alloc((unsigned long)kb << 10, 0);
 	if (!s->rb)
@@ -117,6 +141,7 @@ int mmu_fault_format_classes(char *buf, size_t size, u32 classes)
 
 struct mmu_stream_reader {
 	struct mmu_target *t;
+	struct mutex lock;		/* serializes read() on one file */
 	size_t len;			/* formatted bytes in buf */
 	size_t pos;			/* bytes of buf already read */
 	s64 lost_seen;
@@ -205,26 +230,34 @@ static ssize_t faults_read(struct file *file, char __user *ubuf,
 {
 	struct mmu_stream_reader *r = file->private_data;
 	struct mmu_fault_stream *s = &r->t->faults->stream;
+	ssize_t ret;
 	size_t n;
-	int ret;
 
+	if (mutex_lock_interruptible(&r->lock))
+		return -ERESTARTSYS;
 	while (r->pos >= r->len) {
 		mmu_stream_fill(r);
 		if (r->len)
 			break;
+		ret = 0;
 		if (READ_ONCE(r->t->removed))
-			return 0;
+			goto unlock;
+		ret = -EAGAIN;
 		if (file->f_flags & O_NONBLOCK)
-			return -EAGAIN;
+			goto unlock;
 		ret = wait_event_interruptible(s->wq, mmu_stream_ready(r));
 		if (ret)
-			return ret;
+			goto unlock;
 	}
 	n = min(count, r->len - r->pos);
+	ret = -EFAULT;
 	if (copy_to_user(ubuf, r->buf + r->pos, n))
-		return -EFAULT;
+		goto unlock;
 	r->pos += n;
-	return n;
+	ret = n;
+unlock:
+	mutex_unlock(&r->lock);
+	return ret;
 }
 
 static __poll_t faults_poll(struct file *file, poll_table *wait)
@@ -255,6 +288,7 @@ static int faults_open(struct inode *inode, struct file *file)
 	/* Probes are not writing (see release): start from an empty buffer. */
 	ring_buffer_reset(s->rb);
 	mmu_target_get(t);
+	mutex_init(&r->lock);
 	r->t = t;
 	r->lost_seen = atomic64_read(&s->lost);
 	file->private_data = r;
@@ -272,6 +306,7 @@ static int faults_release(struct inode *inode, struct file *file)
 	WRITE_ONCE(s->recording, false);
 	synchronize_rcu();
 	atomic_set(&s->readers, 0);
+	mutex_destroy(&r->lock);
 	kfree(r);
 	mmu_target_put(t);
 	return 0;

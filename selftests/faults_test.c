@@ -663,6 +663,22 @@ TEST_F(faults, reset_and_bad_writes)
 	EXPECT_GE(stat_count(pid, "all"), 128);
 	EXPECT_EQ(0, mmu_write_str(path, "reset"));
 	EXPECT_EQ(0, stat_count(pid, "all"));
+
+	/* The stream's buffer size parameter refuses what it cannot use. */
+	{
+		const char *prm = "/sys/module/mmuscope/parameters/fault_buffer_kb";
+		char v[32];
+
+		EXPECT_EQ(-EINVAL, mmu_write_str(prm, "15"));
+		EXPECT_EQ(-EINVAL, mmu_write_str(prm, "65537"));
+		EXPECT_EQ(-EINVAL, mmu_write_str(prm, "12k"));
+		EXPECT_EQ(-EINVAL, mmu_write_str(prm, "-1"));
+		ASSERT_GT(mmu_read_file(prm, v, sizeof(v)), 0);
+		EXPECT_STREQ("256\n", v);
+		EXPECT_EQ(0, mmu_write_str(prm, "64"));
+		ASSERT_GT(mmu_read_file(prm, v, sizeof(v)), 0);
+		EXPECT_STREQ("64\n", v);
+	}
 }
 
 /* Parse the stream; count event lines of @pid and the lost= total. */
