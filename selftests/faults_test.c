@@ -403,7 +403,9 @@ static void check_plausible(struct __test_metadata *_metadata, pid_t pid,
 	if (!c.count)
 		return;
 	EXPECT_GT(c.min, 0) TH_LOG("class %s", cls);
-	EXPECT_LT(c.max, 1000000000LL) TH_LOG("class %s", cls);
+	/* Below a second; a TCG guest on a loaded host gets a 5 s margin. */
+	EXPECT_LT(c.p99, 1000000000LL) TH_LOG("class %s", cls);
+	EXPECT_LT(c.max, 5000000000LL) TH_LOG("class %s", cls);
 	EXPECT_LE(c.min, c.p50);
 	EXPECT_LE(c.p50, c.p90);
 	EXPECT_LE(c.p90, c.p99);
