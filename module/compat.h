@@ -150,5 +150,35 @@ static inline unsigned long mmu_p4d_index(unsigned long va)
 #define MMU_ARM64_PTE_UFFD_WP		0
 #endif
 #endif /* CONFIG_ARM64 */
+/* ---- page-fault tracer (fault_hooks.c, fault_stream.c) ---- */
+#if defined(CONFIG_X86)
+#include <asm/trap_pf.h>
+#endif
+
+/*
+ * The hardware error code of the x86 exception tracepoints; other arches
+ * have no such tracepoint, and their faults are classified from the
+ * FAULT_FLAG_* argument of handle_mm_fault and the page-table entry.
+ */
+#if defined(CONFIG_X86)
+static inline bool mmu_fault_err_write(unsigned long err)
+{
+	return err & X86_PF_WRITE;
+}
+
+static inline bool mmu_fault_err_exec(unsigned long err)
+{
+	return err & X86_PF_INSTR;
+}
+
+static inline bool mmu_fault_err_protection(unsigned long err)
+{
+	return err & X86_PF_PROT;
+}
+#else
+static inline bool mmu_fault_err_write(unsigned long err) { return false; }
+static inline bool mmu_fault_err_exec(unsigned long err) { return false; }
+static inline bool mmu_fault_err_protection(unsigned long err) { return false; }
+#endif
 
 #endif /* _MMUSCOPE_COMPAT_H */

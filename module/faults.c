@@ -1,35 +1,96 @@
 // SPDX-License-Identifier: GPL-2.0
-/* mmuscope: page-fault hooks, per-target statistics and event stream. */
+/* mmuscope: page-fault tracing glue: per-target state and hook lifetime. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include "faults.h"
 #include "mmuscope.h"
 
+/* Context: module load. */
 int mmu_faults_init(void)
 {
-	return 0;
+	return mmu_fault_hooks_init();
 }
 
+/* Context: module unload, after every target is removed. */
 void mmu_faults_exit(void)
 {
+	mmu_fault_hooks_exit();
 }
 
+/* Context: process context, before the target is visible to probes. */
 int mmu_faults_target_alloc(struct mmu_target *t)
 {
+	struct mmu_fault_target *f;
+	struct mmu_fault_stats *stats;
+	int ret = -ENOMEM;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	mutex_init(&f->reset_lock);
+	stats = mmu_fault_stats_alloc();
+	if (!stats)
+		goto free_f;
+	RCU_INIT_POINTER(f->stats, stats);
+	f->slots = kvcalloc(MMU_FAULT_SLOTS, sizeof(*f->slots), GFP_KERNEL);
+	if (!f->slots)
+		goto free_stats;
+	ret = mmu_fault_stream_init(&f->stream);
+	if (ret)
+		goto free_slots;
+	t->faults = f;
 	return 0;
+
+free_slots:
+	kvfree(f->slots);
+free_stats:
+	mmu_fault_stats_free(stats);
+free_f:
+	kfree(f);
+	return ret;
 }
 
+/* Context: after an RCU grace period since the target left the hash. */
 void mmu_faults_target_free(struct mmu_target *t)
 {
+	struct mmu_fault_target *f = t->faults;
+
+	if (!f)
+		return;
+	mmu_fault_stream_destroy(&f->stream);
+	mmu_fault_stats_free(rcu_dereference_protected(f->stats, true));
+	kvfree(f->slots);
+	mutex_destroy(&f->reset_lock);
+	kfree(f);
+	t->faults = NULL;
 }
 
 void mmu_faults_create_files(struct mmu_target *t)
 {
+	mmu_fault_stats_create_files(t);
+	mmu_fault_stream_create_file(t);
 }
 
+/* Context: mmu_targets_lock held, t->removed set. */
 void mmu_faults_target_removed(struct mmu_target *t)
 {
+	mmu_fault_stream_wake(&t->faults->stream);
 }
 
+/*
+ * Hooks are attached while at least one target exists: no target, no
+ * probe, no cost.
+ *
+ * Context: mmu_targets_lock held.
+ */
 void mmu_faults_targets_changed(void)
 {
+	lockdep_assert_held(&mmu_targets_lock);
+	if (mmu_nr_targets && !mmu_fault_hooks_attached())
+		mmu_fault_hooks_attach();
+	else if (!mmu_nr_targets && mmu_fault_hooks_attached())
+		mmu_fault_hooks_detach();
 }

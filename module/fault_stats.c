@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmuscope: per-target per-CPU fault counters, latency histograms and files. */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/build_bug.h>
+#include <linux/debugfs.h>
+#include <linux/log2.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "faults.h"
+#include "mmuscope.h"
+
+const char * const mmu_fault_class_names[MMU_FC_NR] = {
+	[MMU_FC_ALL]		= "all",
+	[MMU_FC_MINOR]		= "minor",
+	[MMU_FC_MAJOR]		= "major",
+	[MMU_FC_SIGSEGV]	= "sigsegv",
+	[MMU_FC_SIGBUS]		= "sigbus",
+	[MMU_FC_OOM]		= "oom",
+	[MMU_FC_FIXUP]		= "fixup",
+	[MMU_FC_INTERRUPTED]	= "interrupted",
+	[MMU_FC_RETRY]		= "retry",
+	[MMU_FC_READ]		= "read",
+	[MMU_FC_WRITE]		= "write",
+	[MMU_FC_EXEC]		= "exec",
+	[MMU_FC_USER]		= "user",
+	[MMU_FC_KERNEL]		= "kernel",
+	[MMU_FC_NOT_PRESENT]	= "not_present",
+	[MMU_FC_PROTECTION]	= "protection",
+	[MMU_FC_ANON]		= "anon",
+	[MMU_FC_FILE]		= "file",
+	[MMU_FC_SHMEM]		= "shmem",
+	[MMU_FC_HUGETLB]	= "hugetlb",
+	[MMU_FC_FIRST_TOUCH]	= "first_touch",
+	[MMU_FC_COW]		= "cow",
+	[MMU_FC_SWAP_IN]	= "swap_in",
+	[MMU_FC_WP]		= "wp",
+	[MMU_FC_NUMA]		= "numa",
+	[MMU_FC_MIGRATION]	= "migration",
+	[MMU_FC_SPURIOUS]	= "spurious",
+	[MMU_FC_HANDLER]	= "handler",
+	[MMU_FC_WAIT]		= "wait",
+};
+
+static_assert(ARRAY_SIZE(mmu_fault_class_names) == MMU_FC_NR);
+static_assert(MMU_FC_NR <= 32);
+
+static const char * const mmu_fault_anomaly_names[MMU_FA_NR] = {
+	[MMU_FA_UNPAIRED]	= "unpaired",
+	[MMU_FA_NESTED]		= "nested",
+	[MMU_FA_OVERFLOW]	= "slot_overflow",
+};
+
+static_assert(ARRAY_SIZE(mmu_fault_anomaly_names) == MMU_FA_NR);
+
+static unsigned int mmu_hist_bucket(u64 ns)
+{
+	unsigned int e, idx;
+
+	if (ns < MMU_HIST_SUB)
+		return ns;
+	e = ilog2(ns);
+	idx = (e - MMU_HIST_SUB_BITS + 1) * MMU_HIST_SUB +
+	      ((ns >> (e - MMU_HIST_SUB_BITS)) & (MMU_HIST_SUB - 1));
+	return min_t(unsigned int, idx, MMU_HIST_BUCKETS - 1);
+}
+
+/* [lo, hi) of bucket @idx in ns. */
+static void mmu_hist_range(unsigned int idx, u64 *lo, u64 *hi)
+{
+	unsigned int e, sub;
+
+	if (idx < MMU_HIST_SUB) {
+		*lo = idx;
+		*hi = idx + 1;
+		return;
+	}
+	e = idx / MMU_HIST_SUB + MMU_HIST_SUB_BITS - 1;
+	sub = idx % MMU_HIST_SUB;
+	*lo = (u64)(MMU_HIST_SUB + sub) << (e - MMU_HIST_SUB_BITS);
+	*hi = *lo + (1ULL << (e - MMU_HIST_SUB_BITS));
+}
+
+void mmu_fault_stats_free(struct mmu_fault_stats *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < MMU_FC_NR; i++)
+		free_percpu(s->c[i]);
+	free_percpu(s->anomaly);
+	kfree(s);
+}
+
+/*
+ * One percpu allocation per class: all classes together exceed the percpu
+ * allocator's unit size limit.
+ *
+ * Context: process context, may sleep.
+ */
+struct mmu_fault_stats *mmu_fault_stats_alloc(void)
+{
+	struct mmu_fault_stats *s;
+	int i, cpu;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	for (i = 0; i < MMU_FC_NR; i++) {
+		s->c[i] = alloc_percpu(struct mmu_fault_cstat);
+		if (!s->c[i])
+			goto free_stats;
+		for_each_possible_cpu(cpu)
+			per_cpu_ptr(s->c[i], cpu)->min_ns = U64_MAX;
+	}
+	s->anomaly = __alloc_percpu(sizeof(u64) * MMU_FA_NR, sizeof(u64));
+	if (!s->anomaly)
+		goto free_stats;
+	return s;
+
+free_stats:
+	mmu_fault_stats_free(s);
+	return NULL;
+}
+
+static void mmu_cstat_add(struct mmu_fault_cstat *c, u64 ns)
+{
+	c->count++;
+	c->sum_ns += ns;
+	if (ns < c->min_ns)
+		c->min_ns = ns;
+	if (ns > c->max_ns)
+		c->max_ns = ns;
+	c->hist[mmu_hist_bucket(ns)]++;
+}
+
+/**
+ * mmu_fault_stats_record() - account one finished fault
+ * @f:		the target's fault state
+ * @classes:	class mask (MMU_FC_ALL included by the caller)
+ * @total_ns:	entry-to-end latency
+ * @handler_ns:	time inside handle_mm_fault (0: the handler never ran)
+ *
+ * Context: probe context, preemption disabled, inside rcu_read_lock();
+ * the per-CPU recursion guard is held, so plain per-CPU updates are safe.
+ */
+void mmu_fault_stats_record(struct mmu_fault_target *f, u32 classes,
+			    u64 total_ns, u64 handler_ns)
+{
+	struct mmu_fault_stats *s = rcu_dereference(f->stats);
+	unsigned long mask = classes & ~(BIT(MMU_FC_HANDLER) | BIT(MMU_FC_WAIT));
+	unsigned int i;
+
+	for_each_set_bit(i, &mask, MMU_FC_NR)
+		mmu_cstat_add(this_cpu_ptr(s->c[i]), total_ns);
+	if (classes & BIT(MMU_FC_HANDLER))
+		mmu_cstat_add(this_cpu_ptr(s->c[MMU_FC_HANDLER]), handler_ns);
+	if (classes & BIT(MMU_FC_WAIT))
+		mmu_cstat_add(this_cpu_ptr(s->c[MMU_FC_WAIT]),
+			      total_ns - min(total_ns, handler_ns));
+}
+
+/* Context: as mmu_fault_stats_record(). */
+void mmu_fault_anomaly(struct mmu_fault_target *f, enum mmu_fault_anomaly a)
+{
+	struct mmu_fault_stats *s = rcu_dereference(f->stats);
+
+	this_cpu_ptr(s->anomaly)[a]++;
+}
+
+/* A snapshot of all classes summed over CPUs. */
+struct mmu_fault_sum {
+	struct mmu_fault_cstat c[MMU_FC_NR];
+	u64 anomaly[MMU_FA_NR];
+};
+
+static struct mmu_fault_sum *mmu_fault_sum(struct mmu_target *t)
+{
+	struct mmu_fault_target *f = t->faults;
+	struct mmu_fault_stats *s;
+	struct mmu_fault_sum *sum;
+	int i, b, cpu;
+
+	sum = kvzalloc(sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return NULL;
+	rcu_read_lock();
+	s = rcu_dereference(f->stats);
+	for (i = 0; i < MMU_FC_NR; i++) {
+		struct mmu_fault_cstat *d = &sum->c[i];
+
+		d->min_ns = U64_MAX;
+		for_each_possible_cpu(cpu) {
+			struct mmu_fault_cstat *c = per_cpu_ptr(s->c[i], cpu);
+
+			d->count += READ_ONCE(c->count);
+			d->sum_ns += READ_ONCE(c->sum_ns);
+			d->min_ns = min(d->min_ns, READ_ONCE(c->min_ns));
+			d->max_ns = max(d->max_ns, READ_ONCE(c->max_ns));
+			for (b = 0; b < MMU_HIST_BUCKETS; b++)
+				d->hist[b] += READ_ONCE(c->hist[b]);
+		}
+		if (!d->count)
+			d->min_ns = 0;
+	}
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < MMU_FA_NR; i++)
+			sum->anomaly[i] += READ_ONCE(per_cpu_ptr(s->anomaly, cpu)[i]);
+	rcu_read_unlock();
+	return sum;
+}
+
+/*
+ * The value at percentile @pct: the middle of the bucket holding the
+ * ceil(pct% * count)-th sample, clamped to [min, max].
+ */
+static u64 mmu_percentile(const struct mmu_fault_cstat *c, unsigned int pct)
+{
+	u64 rank, seen = 0, lo, hi;
+	unsigned int b;
+
+	if (!c->count)
+		return 0;
+	rank = div_u64(c->count * pct + 99, 100);
+	for (b = 0; b < MMU_HIST_BUCKETS; b++) {
+		seen += c->hist[b];
+		if (seen >= rank)
+			break;
+	}
+	if (b == MMU_HIST_BUCKETS)
+		return c->max_ns;
+	mmu_hist_range(b, &lo, &hi);
+	return clamp(lo + (hi - lo) / 2, c->min_ns, c->max_ns);
+}
+
+static int fault_stats_show(struct seq_file *m, void *v)
+{
+	struct mmu_target *t = m->private;
+	struct mmu_fault_sum *sum;
+	int i;
+
+	sum = mmu_fault_sum(t);
+	if (!sum)
+		return -ENOMEM;
+	seq_printf(m, "# mmuscope fault_stats format=%d\n", MMUSCOPE_FORMAT);
+	for (i = 0; i < MMU_FC_NR; i++) {
+		const struct mmu_fault_cstat *c = &sum->c[i];
+
+		seq_printf(m, "class=%s count=%llu sum_ns=%llu min_ns=%llu max_ns=%llu p50_ns=%llu p90_ns=%llu p99_ns=%llu\n",
+			   mmu_fault_class_names[i], c->count, c->sum_ns,
+			   c->min_ns, c->max_ns, mmu_percentile(c, 50),
+			   mmu_percentile(c, 90), mmu_percentile(c, 99));
+	}
+	seq_printf(m, "tracing=%s entry=%s lost=%lld nmissed=%lu",
+		   mmu_fault_hooks_attached() ? "on" : "off",
+		   mmu_fault_entry_hook(),
+		   (long long)atomic64_read(&t->faults->stream.lost),
+		   mmu_fault_hooks_nmissed());
+	for (i = 0; i < MMU_FA_NR; i++)
+		seq_printf(m, " %s=%llu", mmu_fault_anomaly_names[i],
+			   sum->anomaly[i]);
+	seq_putc(m, '\n');
+	kvfree(sum);
+	return 0;
+}
+
+static int fault_hist_show(struct seq_file *m, void *v)
+{
+	struct mmu_target *t = m->private;
+	struct mmu_fault_sum *sum;
+	u64 lo, hi;
+	int i, b;
+
+	sum = mmu_fault_sum(t);
+	if (!sum)
+		return -ENOMEM;
+	seq_printf(m, "# mmuscope fault_hist format=%d\n", MMUSCOPE_FORMAT);
+	for (i = 0; i < MMU_FC_NR; i++) {
+		for (b = 0; b < MMU_HIST_BUCKETS; b++) {
+			if (!sum->c[i].hist[b])
+				continue;
+			mmu_hist_range(b, &lo, &hi);
+			seq_printf(m, "class=%s lo_ns=%llu hi_ns=%llu count=%llu\n",
+				   mmu_fault_class_names[i], lo, hi,
+				   sum->c[i].hist[b]);
+		}
+	}
+	kvfree(sum);
+	return 0;
+}
+
+/*
+ * Replace the counters with a fresh generation.  Probes still updating the
+ * old one finish within their RCU read-side sections.
+ *
+ * Context: process context; takes f->reset_lock.
+ */
+static int mmu_fault_stats_reset(struct mmu_fault_target *f)
+{
+	struct mmu_fault_stats *new, *old;
+
+	new = mmu_fault_stats_alloc();
+	if (!new)
+		return -ENOMEM;
+	mutex_lock(&f->reset_lock);
+	old = rcu_replace_pointer(f->stats, new,
+				  lockdep_is_held(&f->reset_lock));
+	mutex_unlock(&f->reset_lock);
+	synchronize_rcu();
+	mmu_fault_stats_free(old);
+	return 0;
+}
+
+static ssize_t fault_stats_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct mmu_target *t = ((struct seq_file *)file->private_data)->private;
+	char buf[16];
+	ssize_t len;
+	int ret;
+
+	len = mmu_copy_input(buf, sizeof(buf), ubuf, count, ppos);
+	if (len < 0 || strcmp(buf, "reset")) {
+		pr_warn("%d: fault counters: write \"reset\" to zero them\n",
+			t->nr);
+		return len < 0 ? len : -EINVAL;
+	}
+	ret = mmu_fault_stats_reset(t->faults);
+	return ret ? ret : count;
+}
+
+/* ->open and ->release hold a target reference for the seq_file. */
+static int mmu_fault_single_open(struct inode *inode, struct file *file,
+				 int (*show)(struct seq_file *, void *))
+{
+	struct mmu_target *t = inode->i_private;
+	int ret;
+
+	mmu_target_get(t);
+	ret = single_open(file, show, t);
+	if (ret)
+		mmu_target_put(t);
+	return ret;
+}
+
+static int mmu_fault_single_release(struct inode *inode, struct file *file)
+{
+	struct mmu_target *t = ((struct seq_file *)file->private_data)->private;
+
+	single_release(inode, file);
+	mmu_target_put(t);
+	return 0;
+}
+
+static int fault_stats_open(struct inode *inode, struct file *file)
+{
+	return mmu_fault_single_open(inode, file, fault_stats_show);
+}
+
+static int fault_hist_open(struct inode *inode, struct file *file)
+{
+	return mmu_fault_single_open(inode, file, fault_hist_show);
+}
+
+static const struct file_operations fault_stats_fops = {
+	.owner		= THIS_MODULE,
+	.open		= fault_stats_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.write		= fault_stats_write,
+	.release	= mmu_fault_single_release,
+};
+
+static const struct file_operations fault_hist_fops = {
+	.owner		= THIS_MODULE,
+	.open		= fault_hist_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.write		= fault_stats_write,
+	.release	= mmu_fault_single_release,
+};
+
+void mmu_fault_stats_create_files(struct mmu_target *t)
+{
+	debugfs_create_file("fault_stats", 0600, t->dir, t, &fault_stats_fops);
+	debugfs_create_file("fault_hist", 0600, t->dir, t, &fault_hist_fops);
+}

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmuscope: the per-target fault event stream (ring_buffer + `faults`). */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/ring_buffer.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "faults.h"
+#include "mmuscope.h"
+
+#define MMU_BUFFER_KB_MIN	16
+#define MMU_BUFFER_KB_MAX	65536
+
+static unsigned int fault_buffer_kb = 256;
+
+/* Out-of-range sizes are refused, not clamped. */
+static int fault_buffer_kb_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int kb;
+
+	if (kstrtouint(val, 0, &kb) || kb < MMU_BUFFER_KB_MIN ||
+	    kb > MMU_BUFFER_KB_MAX) {
+		pr_warn("fault_buffer_kb: \"%s\" is not a size in KiB between %d and %d\n",
+			val, MMU_BUFFER_KB_MIN, MMU_BUFFER_KB_MAX);
+		return -EINVAL;
+	}
+	WRITE_ONCE(fault_buffer_kb, kb);
+	return 0;
+}
+
+static const struct kernel_param_ops fault_buffer_kb_ops = {
+	.set	= fault_buffer_kb_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(fault_buffer_kb, &fault_buffer_kb_ops, &fault_buffer_kb, 0644);
+MODULE_PARM_DESC(fault_buffer_kb,
+		 "per-CPU event buffer of each target's faults stream, KiB (16..65536; applies to targets added later)");
+
+static void mmu_stream_wake_fn(struct irq_work *work)
+{
+	struct mmu_fault_stream *s = container_of(work, struct mmu_fault_stream,
+						  wake);
+
+	wake_up_interruptible(&s->wq);
+}
+
+/* Context: process context, may sleep. */
+int mmu_fault_stream_init(struct mmu_fault_stream *s)
+{
+	unsigned int kb = READ_ONCE(fault_buffer_kb);
+
+	s->rb = ring_buffer_alloc((unsigned long)kb << 10, 0);
+	if (!s->rb)
+		return -ENOMEM;
+	atomic_set(&s->readers, 0);
+	s->recording = false;
+	atomic64_set(&s->lost, 0);
+	init_waitqueue_head(&s->wq);
+	init_irq_work(&s->wake, mmu_stream_wake_fn);
+	return 0;
+}
+
+/* Context: after the probes' RCU grace period; may sleep. */
+void mmu_fault_stream_destroy(struct mmu_fault_stream *s)
+{
+	irq_work_sync(&s->wake);
+	if (s->rb)
+		ring_buffer_free(s->rb);
+	s->rb = NULL;
+}
+
+/* Wake a reader blocked in read() or poll() (process context). */
+void mmu_fault_stream_wake(struct mmu_fault_stream *s)
+{
+	wake_up_interruptible_all(&s->wq);
+}
+
+/**
+ * mmu_fault_stream_emit() - queue one finished fault for the reader
+ * @s:		the target's stream
+ * @slot:	the fault's pairing slot (still owned by current)
+ * @classes:	class mask
+ * @now:	end time, mono ns
+ * @total_ns:	entry-to-end latency
+ *
+ * Records only while the `faults` file is open.  A full per-CPU buffer
+ * drops the event and counts it as lost.
+ *
+ * Context: probe context (preemption disabled, rcu_read_lock held).
+ */
+void mmu_fault_stream_emit(struct mmu_fault_stream *s,
+			   const struct mmu_fault_slot *slot, u32 classes,
+			   u64 now, u64 total_ns)
+{
+	struct mmu_fault_event e;
+
+	if (!READ_ONCE(s->recording))
+		return;
+	e.ts = now;
+	e.lat_ns = total_ns;
+	e.handler_ns = slot->handler_ns;
+	e.va = slot->va;
+	e.ip = slot->ip;
+	e.err = slot->err;
+	e.classes = classes;
+	e.pid = current->tgid;
+	e.tid = current->pid;
+	e.cpu = raw_smp_processor_id();
+	e.has_err = slot->has_err;
+	memcpy(e.comm, current->comm, TASK_COMM_LEN);
+	e.comm[TASK_COMM_LEN - 1] = '\0';
+	/* Non-overwriting buffer: a full CPU buffer refuses the event. */
+	if (ring_buffer_write(s->rb, sizeof(e), &e))
+		atomic64_inc(&s->lost);
+	if (wq_has_sleeper(&s->wq))
+		irq_work_queue(&s->wake);
+}
+
+int mmu_fault_format_classes(char *buf, size_t size, u32 classes)
+{
+	unsigned long mask = classes & MMU_FC_DESCRIBE_MASK;
+	unsigned int i;
+	int len = 0;
+
+	buf[0] = '\0';
+	for_each_set_bit(i, &mask, MMU_FC_NR)
+		len += scnprintf(buf + len, size - len, "%s%s", len ? "," : "",
+				 mmu_fault_class_names[i]);
+	return len;
+}
+
+/* Longest line: bounded by the fixed fields and every class name. */
+#define MMU_STREAM_LINE	512
+
+struct mmu_stream_reader {
+	struct mmu_target *t;
+	struct mutex lock;		/* serializes read() on one file */
+	size_t len;			/* formatted bytes in buf */
+	size_t pos;			/* bytes of buf already read */
+	s64 lost_seen;
+	char buf[PAGE_SIZE];
+};
+
+static int mmu_stream_format(char *buf, size_t size,
+			     const struct mmu_fault_event *e)
+{
+	char comm[TASK_COMM_LEN], cls[320];
+	int i;
+
+	/* Keep the line key=value: no spaces or '=' in the command name. */
+	for (i = 0; i < TASK_COMM_LEN - 1 && e->comm[i]; i++)
+		comm[i] = (isgraph(e->comm[i]) && e->comm[i] != '=') ?
+			  e->comm[i] : '_';
+	comm[i] = '\0';
+	mmu_fault_format_classes(cls, sizeof(cls), e->classes);
+	return scnprintf(buf, size,
+			 "ts_ns=%llu cpu=%u pid=%d tid=%d comm=%s va=0x%lx ip=0x%lx err=0x%lx class=%s lat_ns=%llu handler_ns=%llu\n",
+			 e->ts, e->cpu, e->pid, e->tid, comm, e->va, e->ip,
+			 e->err, cls, e->lat_ns, e->handler_ns);
+}
+
+/*
+ * Move the oldest events of all CPUs into the reader's text buffer, oldest
+ * first, as trace_pipe merges per-CPU buffers.
+ *
+ * Context: process context, the reader owns r.
+ */
+static void mmu_stream_fill(struct mmu_stream_reader *r)
+{
+	struct mmu_fault_stream *s = &r->t->faults->stream;
+	struct ring_buffer_event *rbe;
+	struct mmu_fault_event *e;
+	s64 lost = atomic64_read(&s->lost);
+	int cpu, best;
+	u64 best_ts;
+
+	r->len = 0;
+	r->pos = 0;
+	if (lost != r->lost_seen) {
+		r->len += scnprintf(r->buf, sizeof(r->buf), "lost=%lld\n",
+				    (long long)(lost - r->lost_seen));
+		r->lost_seen = lost;
+	}
+	while (r->len + MMU_STREAM_LINE <= sizeof(r->buf)) {
+		best = -1;
+		best_ts = U64_MAX;
+		for_each_online_cpu(cpu) {
+			rbe = ring_buffer_peek(s->rb, cpu, NULL, NULL);
+			if (!rbe)
+				continue;
+			e = ring_buffer_event_data(rbe);
+			if (e->ts < best_ts) {
+				best_ts = e->ts;
+				best = cpu;
+			}
+		}
+		if (best < 0)
+			break;
+		rbe = ring_buffer_consume(s->rb, best, NULL, NULL);
+		if (!rbe)
+			continue;
+		r->len += mmu_stream_format(r->buf + r->len,
+					    sizeof(r->buf) - r->len,
+					    ring_buffer_event_data(rbe));
+	}
+}
+
+static bool mmu_stream_ready(struct mmu_stream_reader *r)
+{
+	struct mmu_fault_stream *s = &r->t->faults->stream;
+
+	return r->pos < r->len || !ring_buffer_empty(s->rb) ||
+	       atomic64_read(&s->lost) != r->lost_seen ||
+	       READ_ONCE(r->t->removed);
+}
+
+/*
+ * Blocking, consuming read: waits for events unless O_NONBLOCK; returns 0
+ * (end of file) once the target is removed and the buffer is drained.
+ */
+static ssize_t faults_read(struct file *file, char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	struct mmu_stream_reader *r = file->private_data;
+	struct mmu_fault_stream *s = &r->t->faults->stream;
+	ssize_t ret;
+	size_t n;
+
+	if (mutex_lock_interruptible(&r->lock))
+		return -ERESTARTSYS;
+	while (r->pos >= r->len) {
+		mmu_stream_fill(r);
+		if (r->len)
+			break;
+		ret = 0;
+		if (READ_ONCE(r->t->removed))
+			goto unlock;
+		ret = -EAGAIN;
+		if (file->f_flags & O_NONBLOCK)
+			goto unlock;
+		ret = wait_event_interruptible(s->wq, mmu_stream_ready(r));
+		if (ret)
+			goto unlock;
+	}
+	n = min(count, r->len - r->pos);
+	ret = -EFAULT;
+	if (copy_to_user(ubuf, r->buf + r->pos, n))
+		goto unlock;
+	r->pos += n;
+	ret = n;
+unlock:
+	mutex_unlock(&r->lock);
+	return ret;
+}
+
+static __poll_t faults_poll(struct file *file, poll_table *wait)
+{
+	struct mmu_stream_reader *r = file->private_data;
+
+	poll_wait(file, &r->t->faults->stream.wq, wait);
+	if (mmu_stream_ready(r))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}
+
+static int faults_open(struct inode *inode, struct file *file)
+{
+	struct mmu_target *t = inode->i_private;
+	struct mmu_fault_stream *s = &t->faults->stream;
+	struct mmu_stream_reader *r;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	if (atomic_cmpxchg(&s->readers, 0, 1)) {
+		kfree(r);
+		pr_warn("%d: faults is already open (one reader at a time)\n",
+			t->nr);
+		return -EBUSY;
+	}
+	/* Probes are not writing (see release): start from an empty buffer. */
+	ring_buffer_reset(s->rb);
+	mmu_target_get(t);
+	mutex_init(&r->lock);
+	r->t = t;
+	r->lost_seen = atomic64_read(&s->lost);
+	file->private_data = r;
+	WRITE_ONCE(s->recording, true);
+	return nonseekable_open(inode, file);
+}
+
+static int faults_release(struct inode *inode, struct file *file)
+{
+	struct mmu_stream_reader *r = file->private_data;
+	struct mmu_target *t = r->t;
+	struct mmu_fault_stream *s = &t->faults->stream;
+
+	/* Stop recording and wait out writing probes before the next open. */
+	WRITE_ONCE(s->recording, false);
+	synchronize_rcu();
+	atomic_set(&s->readers, 0);
+	mutex_destroy(&r->lock);
+	kfree(r);
+	mmu_target_put(t);
+	return 0;
+}
+
+static const struct file_operations faults_fops = {
+	.owner		= THIS_MODULE,
+	.open		= faults_open,
+	.read		= faults_read,
+	.poll		= faults_poll,
+	.release	= faults_release,
+};
+
+void mmu_fault_stream_create_file(struct mmu_target *t)
+{
+	debugfs_create_file("faults", 0400, t->dir, t, &faults_fops);
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mmuscope: internal declarations of the page-fault tracer (hooks ->
+ * per-task pairing -> per-CPU statistics and event stream -> debugfs).
+ */
+#ifndef _MMUSCOPE_FAULTS_H
+#define _MMUSCOPE_FAULTS_H
+
+#include <linux/bits.h>
+#include <linux/irq_work.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+struct mmu_target;
+struct trace_buffer;
+
+/*
+ * Fault classes.  A fault is counted once in `all` and once in every class
+ * whose bit is set in its class mask.  The order is the output order.
+ */
+enum mmu_fault_class {
+	MMU_FC_ALL,
+	/* result: exactly one per fault */
+	MMU_FC_MINOR,
+	MMU_FC_MAJOR,
+	MMU_FC_SIGSEGV,
+	MMU_FC_SIGBUS,
+	MMU_FC_OOM,
+	MMU_FC_FIXUP,
+	MMU_FC_INTERRUPTED,
+	/* handle_mm_fault returned VM_FAULT_RETRY at least once */
+	MMU_FC_RETRY,
+	/* access */
+	MMU_FC_READ,
+	MMU_FC_WRITE,
+	MMU_FC_EXEC,
+	/* mode of the faulting context */
+	MMU_FC_USER,
+	MMU_FC_KERNEL,
+	/* cause */
+	MMU_FC_NOT_PRESENT,
+	MMU_FC_PROTECTION,
+	/* backing of the VMA */
+	MMU_FC_ANON,
+	MMU_FC_FILE,
+	MMU_FC_SHMEM,
+	MMU_FC_HUGETLB,
+	/* kind, from the page-table entry found at handler entry */
+	MMU_FC_FIRST_TOUCH,
+	MMU_FC_COW,
+	MMU_FC_SWAP_IN,
+	MMU_FC_WP,
+	MMU_FC_NUMA,
+	MMU_FC_MIGRATION,
+	MMU_FC_SPURIOUS,
+	/* latency splits: handler time only, and total minus handler time */
+	MMU_FC_HANDLER,
+	MMU_FC_WAIT,
+	MMU_FC_NR,
+};
+
+extern const char * const mmu_fault_class_names[MMU_FC_NR];
+
+/* Classes that describe a fault (listed in stream lines). */
+#define MMU_FC_DESCRIBE_MASK \
+	(GENMASK(MMU_FC_SPURIOUS, MMU_FC_MINOR))
+
+/*
+ * Latency histogram: log2 buckets with 8 linear sub-buckets each (values
+ * below 8 ns get one bucket per ns), so a bucket is at most 1/8 of its lower
+ * bound wide; the last bucket also takes everything above 2^41 ns.
+ */
+#define MMU_HIST_SUB_BITS	3
+#define MMU_HIST_SUB		BIT(MMU_HIST_SUB_BITS)
+#define MMU_HIST_MAX_LOG	40
+#define MMU_HIST_BUCKETS	((MMU_HIST_MAX_LOG - MMU_HIST_SUB_BITS + 2) * MMU_HIST_SUB)
+
+/* One class's counters on one CPU. */
+struct mmu_fault_cstat {
+	u64 count;
+	u64 sum_ns;
+	u64 min_ns;
+	u64 max_ns;
+	u64 hist[MMU_HIST_BUCKETS];
+};
+
+/* Pairing anomalies, per CPU. */
+enum mmu_fault_anomaly {
+	MMU_FA_UNPAIRED,	/* entry seen, end never seen */
+	MMU_FA_NESTED,		/* fault while handling a fault: ignored */
+	MMU_FA_OVERFLOW,	/* no free pairing slot: ignored */
+	MMU_FA_NR,
+};
+
+/*
+ * A generation of counters; `reset` swaps in a fresh one under RCU, so a
+ * reader never sees a half-zeroed set.
+ */
+struct mmu_fault_stats {
+	struct mmu_fault_cstat __percpu *c[MMU_FC_NR];
+	u64 __percpu *anomaly;		/* [MMU_FA_NR] */
+	struct rcu_head rcu;
+};
+
+/*
+ * One fault in flight for one task: opened by the exception tracepoint (or
+ * the first handle_mm_fault call where the arch has none), closed by the
+ * last handle_mm_fault return or by the arch's bad-area path.  Only the
+ * owning task touches an owned slot (eviction of stale slots aside).
+ */
+struct mmu_fault_slot {
+	unsigned long owner;		/* task_struct pointer; 0: free */
+	u64 t_entry;			/* fault entry, mono ns */
+	u64 handler_ns;			/* summed over retries */
+	unsigned long va;
+	unsigned long ip;
+	unsigned long err;		/* arch error code, if has_err */
+	u32 classes;
+	u16 calls;			/* handle_mm_fault calls so far */
+	u8 busy;			/* inside handle_mm_fault */
+	u8 has_err;			/* opened by the exception tracepoint */
+};
+
+#define MMU_FAULT_SLOTS		256
+#define MMU_FAULT_PROBES	8
+
+/* Stream: a ring_buffer per target, read through `faults`. */
+struct mmu_fault_stream {
+	struct trace_buffer *rb;
+	atomic_t readers;		/* 0 or 1: the file is exclusive */
+	bool recording;			/* the reader is open */
+	atomic64_t lost;		/* events that did not fit */
+	wait_queue_head_t wq;
+	struct irq_work wake;		/* probes cannot wake directly */
+};
+
+/* One event as stored in the ring buffer. */
+struct mmu_fault_event {
+	u64 ts;
+	u64 lat_ns;
+	u64 handler_ns;
+	unsigned long va;
+	unsigned long ip;
+	unsigned long err;
+	u32 classes;
+	pid_t pid;
+	pid_t tid;
+	u16 cpu;
+	u8 has_err;
+	char comm[TASK_COMM_LEN];
+};
+
+/**
+ * struct mmu_fault_target - a target's fault-tracing state
+ * @stats:	current counter generation (RCU; replaced by reset).
+ * @reset_lock:	serializes @stats replacement.
+ * @slots:	per-task pairing of fault entry and end.
+ * @stream:	event stream.
+ */
+struct mmu_fault_target {
+	struct mmu_fault_stats __rcu *stats;
+	struct mutex reset_lock;	/* see @reset_lock above */
+	struct mmu_fault_slot *slots;
+	struct mmu_fault_stream stream;
+};
+
+/* fault_stats.c */
+struct mmu_fault_stats *mmu_fault_stats_alloc(void);
+void mmu_fault_stats_free(struct mmu_fault_stats *s);
+void mmu_fault_stats_record(struct mmu_fault_target *f, u32 classes,
+			    u64 total_ns, u64 handler_ns);
+void mmu_fault_anomaly(struct mmu_fault_target *f, enum mmu_fault_anomaly a);
+void mmu_fault_stats_create_files(struct mmu_target *t);
+
+/* fault_stream.c */
+int mmu_fault_stream_init(struct mmu_fault_stream *s);
+void mmu_fault_stream_destroy(struct mmu_fault_stream *s);
+void mmu_fault_stream_emit(struct mmu_fault_stream *s,
+			   const struct mmu_fault_slot *slot, u32 classes,
+			   u64 now, u64 total_ns);
+void mmu_fault_stream_create_file(struct mmu_target *t);
+void mmu_fault_stream_wake(struct mmu_fault_stream *s);
+int mmu_fault_format_classes(char *buf, size_t size, u32 classes);
+
+/* fault_hooks.c */
+int mmu_fault_hooks_init(void);
+void mmu_fault_hooks_exit(void);
+int mmu_fault_hooks_attach(void);
+void mmu_fault_hooks_detach(void);
+bool mmu_fault_hooks_attached(void);
+const char *mmu_fault_entry_hook(void);
+unsigned long mmu_fault_hooks_nmissed(void);
+
+#endif /* _MMUSCOPE_FAULTS_H */
