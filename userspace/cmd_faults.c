@@ -72,7 +72,7 @@ static const struct fstat_row *find_row(const struct fstat_row *rows, size_t n, 
 void fault_stats_table(FILE *f, const struct fstat_row *rows, size_t n,
 		       const struct fstat_row *prev, size_t nprev, double interval)
 {
-	char a[5][32];
+	char a[6][32];
 	size_t i;
 
 	fprintf(f, "%s%-14s %10s", col(C_BOLD), "CLASS", "COUNT");
@@ -101,7 +101,7 @@ void fault_stats_table(FILE *f, const struct fstat_row *rows, size_t n,
 		       human_ns(r->p50_ns, a[2], sizeof(a[2])),
 		       human_ns(r->p90_ns, a[3], sizeof(a[3])),
 		       human_ns(r->p99_ns, a[4], sizeof(a[4])),
-		       human_ns(r->max_ns, a[0], sizeof(a[0])));
+		       human_ns(r->max_ns, a[5], sizeof(a[5])));
 	}
 }
 

@@ -267,8 +267,6 @@ int do_prom(int argc, char **argv)
 	}
 	if (json_output)
 		return cmd_usage_err("prom", "prom writes the Prometheus text format; use faults/summary --json for JSON");
-	if (mmu_preflight())
-		return EXIT_ERR;
 	if (optind < argc) {
 		n = argc - optind;
 		pids = xmalloc(n * sizeof(*pids));
@@ -277,7 +275,9 @@ int do_prom(int argc, char **argv)
 				free(pids);
 				return cmd_usage_err("prom", "'%s' is not a pid", argv[optind + i]);
 			}
-	} else if (mmu_targets_list(&pids, &n)) {
+	}
+	if (mmu_preflight() || (!pids && mmu_targets_list(&pids, &n))) {
+		free(pids);
 		return EXIT_ERR;
 	}
 	t = xmalloc((n ? n : 1) * sizeof(*t));
