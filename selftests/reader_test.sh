@@ -88,11 +88,11 @@ EOF
 	printf '4242\n' >"$FAKE/targets"
 	cat >"$FAKE/4242/maps" <<'EOF'
 # mmuscope maps format=1
-start=0x555555554000 end=0x555555556000 pages=2 pagesize=4K level=pte pfn=0x1a2b3 flags=r,u,a raw=0x80000001a2b3025 vma=/usr/bin/demo
-start=0x555555556000 end=0x555555557000 pages=1 pagesize=4K level=pte pfn=0x1a2b5 flags=r,x,u,a raw=0x1a2b5025 vma=/usr/bin/demo
-start=0x7f0000000000 end=0x7f0000400000 pages=2 pagesize=2M level=pmd pfn=0x200000 flags=r,w,u,a,d,h raw=0x80000002000008e7 vma=anon
-start=0x7f0000400000 end=0x7f0000402000 pages=2 pagesize=4K level=pte swap=1:0x2a flags=u raw=0x2a02 vma=anon
-start=0x7ffc00000000 end=0x7ffc00003000 pages=3 pagesize=4K level=pte pfn=0x3000 flags=r,w,u,a,d raw=0x8000000003000867 vma=[stack]
+start=0x555555554000 end=0x555555556000 pages=2 pagesize=4K level=pte pfn=0x1a2b3 flags=r,u,a raw=0x80000001a2b3025 vma=/usr/bin/demo backing=file
+start=0x555555556000 end=0x555555557000 pages=1 pagesize=4K level=pte pfn=0x1a2b5 flags=r,x,u,a raw=0x1a2b5025 vma=/usr/bin/demo backing=file
+start=0x7f0000000000 end=0x7f0000400000 pages=2 pagesize=2M level=pmd pfn=0x200000 flags=r,w,u,a,d,h raw=0x80000002000008e7 vma=anon backing=anon
+start=0x7f0000400000 end=0x7f0000402000 pages=2 pagesize=4K level=pte swap=1:0x2a flags=u raw=0x2a02 vma=anon backing=anon
+start=0x7ffc00000000 end=0x7ffc00003000 pages=3 pagesize=4K level=pte pfn=0x3000 flags=r,w,u,a,d raw=0x8000000003000867 vma=[stack] backing=anon
 EOF
 	cat >"$T/translate.tpl" <<'EOF'
 # mmuscope translate format=1
@@ -100,24 +100,25 @@ level=pgd index=254 entry=0x000000010a3c5067 flags=r,w,u,a
 level=p4d folded=1
 level=pud index=0 entry=0x000000010a3c6067 flags=r,w,u,a
 level=pmd index=0 entry=0x80000002000008e7 flags=r,w,u,a,d,h
-va=0x7f0000000123 pa=0x200000123 pagesize=2M
+va=0x7f0000000123 pa=0x200000123 pagesize=2M level=pmd flags=r,w,u,a,d,h vma=anon backing=anon
 EOF
 	cat >"$FAKE/4242/summary" <<'EOF'
 # mmuscope summary format=1
-vmas=4 present_pages=517 swapped_pages=2 file_pages=3 anon_pages=514 accessed_pages=517 dirty_pages=515
-pagesize=4K present=5 bytes=20480
-pagesize=2M present=2 bytes=4194304
-level=pte tables=3 bytes=12288
-level=pmd tables=2 bytes=8192
-level=pud tables=2 bytes=8192
-thp_candidates=1 tlb_entries_saved=511
+levels=4 vmas=4 vma_bytes=8413184
+present_4k=5 present_2m=2 present_1g=0 present_pages=1029 present_bytes=4214784
+swapped=2 migration=0 device=0 hwpoison=0 marker=0 nonpresent_other=0
+anon=1026 file=3 special=0 accessed=1029 dirty=1027 softdirty=0 protnone=0 writable=1027
+pt_pgd=1 pt_p4d=0 pt_pud=2 pt_pmd=2 pt_pte=3 pt_pages=8 pt_bytes=32768
+thp_candidates=1 tlb_entries_saved=511 future_key=7
 EOF
 	cat >"$FAKE/4242/fault_stats" <<'EOF'
 # mmuscope fault_stats format=1
 class=all count=1500 sum_ns=3000000 min_ns=300 max_ns=90000 p50_ns=1500 p90_ns=3000 p99_ns=20000
 class=minor count=1490 sum_ns=2500000 min_ns=300 max_ns=40000 p50_ns=1400 p90_ns=2900 p99_ns=15000
 class=major count=10 sum_ns=500000 min_ns=20000 max_ns=90000 p50_ns=45000 p90_ns=80000 p99_ns=90000
+class=sigsegv count=0 sum_ns=0 min_ns=0 max_ns=0 p50_ns=0 p90_ns=0 p99_ns=0
 class=write count=900 sum_ns=1800000 min_ns=400 max_ns=30000 p50_ns=1600 p90_ns=3100 p99_ns=21000
+tracing=on entry=tracepoint lost=0 nmissed=0 unpaired=0 nested=0 slot_overflow=0
 EOF
 	cat >"$FAKE/4242/fault_hist" <<'EOF'
 # mmuscope fault_hist format=1
@@ -132,9 +133,10 @@ class=major lo_ns=65536 hi_ns=73728 count=10
 class=write lo_ns=1024 hi_ns=1152 count=900
 EOF
 	cat >"$FAKE/4242/faults" <<'EOF'
-pid=4242 tid=4242 comm=demo va=0x7f0000000000 ip=0x555555555123 error=0x6 class=write,anon,first-touch,minor latency_ns=1500
-pid=4242 tid=4243 comm=demo-thr va=0x7f0000001000 ip=0x555555555130 error=0x4 class=read,anon,first-touch,minor latency_ns=900
-pid=4242 tid=4242 comm=demo va=0x7f0000002000 ip=0x555555555140 error=0x7 class=write,anon,cow,minor latency_ns=2100
+ts_ns=1000 cpu=0 pid=4242 tid=4242 comm=demo va=0x7f0000000000 ip=0x555555555123 err=0x6 class=all,minor,write,user,not_present,anon,first_touch lat_ns=1500 handler_ns=1200
+lost=3
+ts_ns=2000 cpu=1 pid=4242 tid=4243 comm=demo-thr va=0x7f0000001000 ip=0x555555555130 err=0x4 class=all,minor,read,user,not_present,anon,first_touch lat_ns=900 handler_ns=800
+ts_ns=3000 cpu=0 pid=4242 tid=4242 comm=demo va=0x7f0000002000 ip=0x555555555140 err=0x7 class=all,minor,write,user,protection,anon,cow lat_ns=2100 handler_ns=2000
 EOF
 }
 
@@ -198,7 +200,7 @@ tc_fake_maps_raw_is_verbatim() {
 tc_fake_maps_table() {
 	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242
 	expect_rc 0 || return 1
-	grep -q '^/usr/bin/demo$' "$T/out" || die_case "no VMA group header" || return 1
+	grep -q '^/usr/bin/demo  (file)$' "$T/out" || die_case "no VMA group header" || return 1
 	grep -q '0x200000-0x2003ff' "$T/out" || die_case "2M run PFN range" || return 1
 	grep -q 'swap 1:0x2a' "$T/out" || die_case "swap entry" || return 1
 	grep -q '2x2M' "$T/out" || die_case "page count x size" || return 1
@@ -254,9 +256,14 @@ assert d["pa"]=="0x200000123" and d["pagesize"]=="2M"' "$T/out" || die_case "tra
 tc_fake_summary() {
 	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never summary 4242
 	expect_rc 0 || return 1
-	grep -q 'present_pages  *517 (2.0M)' "$T/out" || die_case "present pages" || return 1
-	grep -q '^  pte .*12K' "$T/out" || die_case "page-table bytes per level" || return 1
-	grep -q 'tlb_entries_saved  *511' "$T/out" || die_case "TLB entries saved"
+	grep -Eq '^  present +1029 +4.0M +100.0%' "$T/out" || die_case "present pages" || return 1
+	grep -Eq '^    in 2 2M entries +1024 +4(\.0)?M +99.5%' "$T/out" || die_case "2M entries" || return 1
+	grep -q '1G entries' "$T/out" && die_case "empty 1G line" && return 1
+	grep -Eq '^  p4d +folded' "$T/out" || die_case "folded p4d" || return 1
+	grep -Eq '^  pte +3 +12K' "$T/out" || die_case "pte tables" || return 1
+	grep -Eq '^  total +8 +32K +0.78% of present memory' "$T/out" || die_case "page-table total" || return 1
+	grep -q 'would save 511 TLB entries' "$T/out" || die_case "TLB entries saved" || return 1
+	grep -Eq '^  future_key +7' "$T/out" || die_case "unknown key not shown"
 }
 
 tc_fake_summary_json() {
@@ -265,10 +272,8 @@ tc_fake_summary_json() {
 	expect_rc 0 || return 1
 	py 'import json,sys
 d=json.load(open(sys.argv[1]))
-assert d["present_pages"]==517 and d["thp_candidates"]==1
-assert [x["level"] for x in d["by_level"]]==["pte","pmd","pud"]
-assert d["by_pagesize"][1]=={"pagesize":"2M","present":2,"bytes":4194304}' "$T/out" ||
-		die_case "summary JSON"
+assert d["pid"]==4242 and d["present_pages"]==1029 and d["thp_candidates"]==1
+assert d["pt_pte"]==3 and d["future_key"]==7' "$T/out" || die_case "summary JSON"
 }
 
 tc_fake_faults() {
@@ -277,6 +282,11 @@ tc_fake_faults() {
 	grep -q '1500 page faults' "$T/out" || die_case "total" || return 1
 	grep -Eq '^major +10 +50.0us +20.0us +45.0us +80.0us +90.0us +90.0us' "$T/out" ||
 		die_case "major row" || return 1
+	grep -q '^sigsegv' "$T/out" && die_case "empty class shown" && return 1
+	grep -q 'tracer: tracing=on entry=tracepoint' "$T/out" || die_case "tracer line" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --hist --class write
+	grep -q 'class = write' "$T/out" && ! grep -q 'class = all' "$T/out" ||
+		die_case "--class write" || return 1
 	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --hist
 	expect_rc 0 || return 1
 	grep -q 'class = major' "$T/out" || die_case "hist class" || return 1
@@ -306,12 +316,13 @@ tc_fake_faults_stream() {
 	expect_rc 0 || return 1
 	[ "$(grep -c '^4242 ' "$T/out")" = 2 ] || die_case "--count 2 events" || return 1
 	grep -q 'demo-thr' "$T/out" || die_case "comm column" || return 1
+	grep -q '3 events lost' "$T/out" || die_case "lost line" || return 1
 	have_py || return 0
 	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242 --stream
 	expect_rc 0 || return 1
 	py 'import json,sys
 ev=[json.loads(l) for l in open(sys.argv[1])]
-assert len(ev)==3 and ev[1]["tid"]==4243 and ev[2]["latency_ns"]==2100' "$T/out" ||
+assert len(ev)==4 and ev[1]=={"lost":3} and ev[2]["tid"]==4243 and ev[3]["lat_ns"]==2100' "$T/out" ||
 		die_case "stream JSON lines"
 }
 
@@ -335,7 +346,9 @@ assert b==sorted(b) and b[-1]==(float("inf"),1500), b
 assert dict(b)[2**9/1e9]==100 and dict(b)[2**11/1e9]==1000 and dict(b)[2**17/1e9]==1500, b
 assert abs(val("mmu_page_fault_latency_seconds","mmu_page_fault_latency_seconds_sum",**{"class":"all"})-0.003)<1e-9
 assert val("mmu_pagetable_bytes","mmu_pagetable_bytes",level="pmd")==8192
+assert val("mmu_pagetable_bytes","mmu_pagetable_bytes",level="p4d")==0
 assert val("mmu_present_pages","mmu_present_pages",pagesize="2M")==2
+assert val("mmu_present_pages","mmu_present_pages",pagesize="4K")==5
 assert val("mmu_summary_thp_candidates","mmu_summary_thp_candidates",pid="4242")==1
 assert val("mmu_info","mmu_info",levels="4")==1' "$T/out" || die_case "Prometheus exposition" || return 1
 	MMUSCOPE_DEBUGFS=$FAKE mmu prom 4242 -o "$T/mmu.prom"

@@ -58,6 +58,23 @@ int fault_stats_rows(const struct kv_doc *d, struct fstat_row **rows, size_t *n)
 	return 0;
 }
 
+/* --class LIST: comma-separated class names; NULL selects every class. */
+static const char *class_filter;
+
+static bool class_selected(const char *class, const char *dflt)
+{
+	const char *list = class_filter ? class_filter : dflt;
+	size_t n = strlen(class);
+	const char *p;
+
+	if (!list)
+		return true;
+	for (p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, class, n) && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
 static const struct fstat_row *find_row(const struct fstat_row *rows, size_t n, const char *class)
 {
 	size_t i;
@@ -83,6 +100,10 @@ void fault_stats_table(FILE *f, const struct fstat_row *rows, size_t n,
 		const struct fstat_row *r = &rows[i];
 		bool all = !strcmp(r->class, "all");
 
+		if (!all && !r->count)
+			continue;	/* the module lists every class, also empty */
+		if (!class_selected(r->class, NULL))
+			continue;
 		fprintf(f, "%s%-14s%s %10" PRIu64, all ? col(C_BOLD) : "", r->class,
 		       all ? col(C_RESET) : "", r->count);
 		if (interval > 0) {
@@ -111,6 +132,8 @@ void fault_stats_json(struct jw *w, const struct fstat_row *rows, size_t n)
 
 	jw_arr_begin(w);
 	for (i = 0; i < n; i++) {
+		if (!class_selected(rows[i].class, NULL))
+			continue;
 		jw_obj_begin(w);
 		jw_key(w, "class");
 		jw_str(w, rows[i].class);
@@ -150,6 +173,8 @@ static void print_hist(const struct kv_doc *d)
 		while (k < d->n && kv_get(&d->lines[k], "class") &&
 		       !strcmp(kv_get(&d->lines[k], "class"), class))
 			k++;
+		if (!class_selected(class, "all,minor,major"))
+			continue;
 		for (j = i; j < k; j++) {
 			c = kv_u64_or(&d->lines[j], "count", 0);
 			total += c;
@@ -179,26 +204,44 @@ static void hist_json(struct jw *w, const struct kv_doc *d)
 
 	jw_arr_begin(w);
 	for (i = 0; i < d->n; i++)
-		if (kv_is_data(&d->lines[i]) && kv_get(&d->lines[i], "class"))
+		if (kv_is_data(&d->lines[i]) && kv_get(&d->lines[i], "class") &&
+		    class_selected(kv_get(&d->lines[i], "class"), NULL))
 			jw_kv_line(w, &d->lines[i]);
 	jw_arr_end(w);
+}
+
+/* fault_stats' line without class=: the tracer's state. */
+static const struct kv_line *tracer_line(const struct kv_doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (kv_is_data(&d->lines[i]) && !kv_get(&d->lines[i], "class"))
+			return &d->lines[i];
+	return NULL;
 }
 
 /* One event line: known keys in columns, the rest as they come. */
 static void print_event(const struct kv_line *l)
 {
 	static const char *const known[] = {
-		"pid", "tid", "comm", "va", "ip", "error", "class", "latency_ns", "lat_ns",
+		"pid", "tid", "comm", "va", "ip", "err", "error", "class", "lat_ns",
+		"latency_ns", "ts_ns",
 	};
 	char t[32];
-	uint64_t lat;
+	uint64_t lat, lost;
 	size_t j, k;
 
-	lat = kv_u64_or(l, "latency_ns", kv_u64_or(l, "lat_ns", 0));
-	printf("%-7s %-7s %-16s %-18s %-18s %-28s %9s",
+	if (!kv_u64(l, "lost", &lost) && l->n == 1) {
+		printf("%s... %" PRIu64 " events lost (buffer full)%s\n", col(C_RED), lost, col(C_RESET));
+		return;
+	}
+	lat = kv_u64_or(l, "lat_ns", kv_u64_or(l, "latency_ns", 0));
+	printf("%-7s %-7s %-16s %-18s %-18s %-5s %9s  %s",
 	       kv_get(l, "pid") ?: "-", kv_get(l, "tid") ?: "-", kv_get(l, "comm") ?: "-",
-	       kv_get(l, "va") ?: "-", kv_get(l, "ip") ?: "-", kv_get(l, "class") ?: "-",
-	       human_ns(lat, t, sizeof(t)));
+	       kv_get(l, "va") ?: "-", kv_get(l, "ip") ?: "-",
+	       kv_get(l, "err") ?: kv_get(l, "error") ?: "-",
+	       human_ns(lat, t, sizeof(t)), kv_get(l, "class") ?: "-");
 	for (j = 0; j < l->n; j++) {
 		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			if (!strcmp(l->kv[j].key, known[k]))
@@ -220,14 +263,18 @@ static int stream(pid_t pid, uint64_t count)
 
 	mmu_target_path(pid, "faults", path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == EBUSY) {
+		p_err("%s: another reader has the stream open (one at a time)", path);
+		return EXIT_ERR;
+	}
 	if (fd < 0) {
 		p_err("%s: %s", path, strerror(errno));
 		return EXIT_ERR;
 	}
 	buf = xmalloc(cap);
 	if (!json_output)
-		printf("%s%-7s %-7s %-16s %-18s %-18s %-28s %9s%s\n", col(C_BOLD), "PID", "TID",
-		       "COMM", "VA", "IP", "CLASS", "LATENCY", col(C_RESET));
+		printf("%s%-7s %-7s %-16s %-18s %-18s %-5s %9s  %s%s\n", col(C_BOLD), "PID", "TID",
+		       "COMM", "VA", "IP", "ERR", "LATENCY", "CLASSES", col(C_RESET));
 	fflush(stdout);
 	while (!stop && (!count || seen < count)) {
 		if (len + 1 >= cap) {
@@ -258,7 +305,7 @@ static int stream(pid_t pid, uint64_t count)
 			*nl = '\0';
 			kv_parse_line(s, &l);
 			if (kv_is_data(&l)) {
-				seen++;
+				seen += !kv_get(&l, "lost");
 				if (json_output) {
 					w = jw_new(stdout, false);
 					jw_kv_line(w, &l);
@@ -305,6 +352,10 @@ static int show_once(pid_t pid, bool hist, const struct fstat_row *prev, size_t 
 		jw_i64(w, pid);
 		jw_key(w, "stats");
 		fault_stats_json(w, rows, n);
+		if (tracer_line(&stats)) {
+			jw_key(w, "tracer");
+			jw_kv_line(w, tracer_line(&stats));
+		}
 		if (hist) {
 			jw_key(w, "hist");
 			hist_json(w, &hd);
@@ -317,7 +368,15 @@ static int show_once(pid_t pid, bool hist, const struct fstat_row *prev, size_t 
 		printf("%spid %d (%s)%s: %" PRIu64 " page faults\n", col(C_BOLD), pid,
 		       proc_comm(pid, comm, sizeof(comm))[0] ? comm : "exited",
 		       col(C_RESET), all ? all->count : 0);
+		const struct kv_line *tl = tracer_line(&stats);
+
 		fault_stats_table(stdout, rows, n, prev, nprev, interval);
+		if (tl) {
+			printf("%stracer:", col(C_DIM));
+			for (size_t j = 0; j < tl->n; j++)
+				printf(" %s=%s", tl->kv[j].key, tl->kv[j].val);
+			printf("%s\n", col(C_RESET));
+		}
 		if (hist)
 			print_hist(&hd);
 	}
@@ -335,6 +394,7 @@ int do_faults(int argc, char **argv)
 		{ "stream", no_argument, NULL, 's' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "class", required_argument, NULL, 'C' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -348,7 +408,7 @@ int do_faults(int argc, char **argv)
 	pid_t pid;
 	int opt, ret, rc = EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, ":Hsi:c:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'H':
 			hist = true;
@@ -359,6 +419,9 @@ int do_faults(int argc, char **argv)
 		case 'i':
 			if (parse_seconds(optarg, &interval))
 				return cmd_usage_err("faults", "--interval takes seconds > 0, not '%s'", optarg);
+			break;
+		case 'C':
+			class_filter = optarg;
 			break;
 		case 'c':
 			if (parse_dec_u64(optarg, &count) || !count)

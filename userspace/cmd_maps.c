@@ -9,7 +9,7 @@
 
 /* The non-present kinds a run may carry instead of pfn= (DESIGN 2.2). */
 static const char *const nonpresent_keys[] = {
-	"swap", "migration", "marker", "device", "hwpoison", "entry",
+	"swap", "migration", "marker", "device", "hwpoison", "nonpresent",
 };
 
 #define NSIZES 16
@@ -144,8 +144,14 @@ static void print_table(pid_t pid, const struct kv_doc *doc, const struct maps_t
 
 		if (!kv_is_data(l) || kv_u64(l, "start", &start) || kv_u64(l, "end", &end))
 			continue;
-		if (!prev_vma || strcmp(prev_vma, vma))
-			printf("%s%s%s\n", col(C_CYAN), vma, col(C_RESET));
+		if (!prev_vma || strcmp(prev_vma, vma)) {
+			const char *b = kv_get(l, "backing");
+
+			printf("%s%s%s", col(C_CYAN), vma, col(C_RESET));
+			if (b && strcmp(b, vma))
+				printf("  %s(%s)%s", col(C_DIM), b, col(C_RESET));
+			printf("\n");
+		}
 		prev_vma = vma;
 		pages = kv_u64_or(l, "pages", 0);
 		snprintf(pg, sizeof(pg), "%" PRIu64 "x%s", pages, kv_get(l, "pagesize") ?: "?");

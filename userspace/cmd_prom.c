@@ -53,6 +53,18 @@ static void metric_name(char *buf, size_t size, const char *prefix, const char *
 			buf[i] = '_';
 }
 
+/* "2m" -> 2 MiB: the module's lower-case size suffixes in summary keys. */
+static uint64_t pagesize_bytes_lc(const char *s)
+{
+	char up[16];
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < sizeof(up); i++)
+		up[i] = s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i];
+	up[i] = '\0';
+	return pagesize_bytes(up);
+}
+
 static bool is_row(const struct kv_line *l)
 {
 	uint64_t v;
@@ -161,7 +173,45 @@ static void emit_summary(FILE *f, struct ptarget *t, size_t nt)
 			label_value(f, lv);
 			fprintf(f, "\"} %" PRIu64 "\n", v);
 		}
-	family(f, "mmu_present_pages", "gauge", "Present pages of the target by page size.");
+	/* The module's scalars pt_LEVEL (tables) and present_SIZE (entries). */
+	for (i = 0; i < nt; i++)
+		for (j = 0; t[i].have_summary && j < t[i].summary.n; j++) {
+			const struct kv_line *l = &t[i].summary.lines[j];
+
+			for (k = 0; kv_is_data(l) && !is_row(l) && k < l->n; k++) {
+				const char *key = l->kv[k].key;
+				uint64_t v;
+
+				if (strncmp(key, "pt_", 3) || !strcmp(key, "pt_pages") ||
+				    !strcmp(key, "pt_bytes") || parse_u64(l->kv[k].val, &v))
+					continue;
+				fprintf(f, "mmu_pagetable_bytes{pid=\"%d\",level=\"", t[i].pid);
+				label_value(f, key + 3);
+				fprintf(f, "\"} %" PRIu64 "\n", v * base_page_size());
+			}
+		}
+	family(f, "mmu_present_pages", "gauge",
+	       "Present leaf entries (pages of that size) of the target by page size.");
+	for (i = 0; i < nt; i++)
+		for (j = 0; t[i].have_summary && j < t[i].summary.n; j++) {
+			const struct kv_line *l = &t[i].summary.lines[j];
+
+			for (k = 0; kv_is_data(l) && !is_row(l) && k < l->n; k++) {
+				const char *key = l->kv[k].key;
+				char up[16];
+				uint64_t v;
+				size_t c;
+
+				if (strncmp(key, "present_", 8) || !pagesize_bytes_lc(key + 8) ||
+				    parse_u64(l->kv[k].val, &v))
+					continue;
+				for (c = 0; key[8 + c] && c + 1 < sizeof(up); c++)
+					up[c] = key[8 + c] >= 'a' && key[8 + c] <= 'z' ? key[8 + c] - 32 : key[8 + c];
+				up[c] = '\0';
+				fprintf(f, "mmu_present_pages{pid=\"%d\",pagesize=\"%s\"} %" PRIu64 "\n",
+					t[i].pid, up, v);
+			}
+		}
 	for (i = 0; i < nt; i++)
 		for (j = 0; t[i].have_summary && j < t[i].summary.n; j++) {
 			const struct kv_line *l = &t[i].summary.lines[j];

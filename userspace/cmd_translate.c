@@ -17,6 +17,26 @@ static void indent(int depth)
 		printf("%s└─%s ", col(C_DIM), col(C_RESET));
 }
 
+/* The result line's other keys (flags, vma, backing, swap=...), as given. */
+static void print_extra(const struct kv_line *l)
+{
+	static const char *const shown[] = { "va", "pa", "pagesize", "unmapped_at", "level" };
+	size_t j, k;
+
+	for (j = 0; j < l->n; j++) {
+		for (k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
+			if (!strcmp(l->kv[j].key, shown[k]))
+				break;
+		if (k < sizeof(shown) / sizeof(shown[0]))
+			continue;
+		if (!strcmp(l->kv[j].key, "flags"))
+			printf("  %s[%s]%s", col(C_YELLOW), l->kv[j].val, col(C_RESET));
+		else
+			printf("  %s=%s", l->kv[j].key, l->kv[j].val);
+	}
+	printf("\n");
+}
+
 static void print_tree(pid_t pid, uint64_t va, const struct kv_doc *doc)
 {
 	char comm[64];
@@ -27,7 +47,7 @@ static void print_tree(pid_t pid, uint64_t va, const struct kv_doc *doc)
 	       proc_comm(pid, comm, sizeof(comm))[0] ? comm : "?", va, col(C_RESET));
 	for (i = 0; i < doc->n; i++) {
 		const struct kv_line *l = &doc->lines[i];
-		const char *level = kv_get(l, "level"), *v;
+		const char *level = kv_get(l, "va") ? NULL : kv_get(l, "level"), *v;
 		uint64_t x;
 
 		if (!kv_is_data(l))
@@ -57,7 +77,8 @@ static void print_tree(pid_t pid, uint64_t va, const struct kv_doc *doc)
 		}
 		indent(depth);
 		if ((v = kv_get(l, "unmapped_at"))) {
-			printf("%snot mapped%s: no entry at %s\n", col(C_RED), col(C_RESET), v);
+			printf("%snot mapped%s: no entry at %s", col(C_RED), col(C_RESET), v);
+			print_extra(l);
 			continue;
 		}
 		if (!kv_u64(l, "pa", &x)) {
@@ -70,7 +91,7 @@ static void print_tree(pid_t pid, uint64_t va, const struct kv_doc *doc)
 				printf(", offset 0x%" PRIx64, va & (psz - 1));
 			if (kv_get(l, "pagesize"))
 				printf(")");
-			printf("\n");
+			print_extra(l);
 			continue;
 		}
 		/* A final line in a form this reader does not know: show it. */
@@ -96,7 +117,7 @@ static void print_json(pid_t pid, uint64_t va, const struct kv_doc *doc)
 	for (i = 0; i < doc->n; i++) {
 		if (!kv_is_data(&doc->lines[i]))
 			continue;
-		if (kv_get(&doc->lines[i], "level"))
+		if (kv_get(&doc->lines[i], "level") && !kv_get(&doc->lines[i], "va"))
 			jw_kv_line(w, &doc->lines[i]);
 		else
 			last = &doc->lines[i];

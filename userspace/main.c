@@ -27,10 +27,12 @@ static const struct cmd cmds[] = {
 	{ "summary", do_summary, "PID",
 	  "Present/swapped/dirty/accessed/file/anon pages, page-table overhead per\n"
 	  "level, huge pages, THP candidates and the TLB entries they would save." },
-	{ "faults", do_faults, "PID [--hist] [--stream] [--interval S [--count N]]",
-	  "Page-fault counts and latency percentiles per class; --hist draws the\n"
-	  "latency histograms; --stream follows the event stream; --interval\n"
-	  "refreshes every S seconds (N times, default until interrupted)." },
+	{ "faults", do_faults, "PID [--hist] [--stream] [--interval S] [--count N] [--class LIST]",
+	  "Page-fault counts and latency percentiles of every non-empty class;\n"
+	  "--hist draws latency histograms (classes all,minor,major unless\n"
+	  "--class LIST); --stream follows the event stream (N events with\n"
+	  "--count); --interval refreshes every S seconds (N times with --count,\n"
+	  "else until interrupted)." },
 	{ "run", do_run, "[--follow] [-o FILE] -- CMD [ARGS...]",
 	  "Run CMD as a target from its first instruction (exec) to its exit and\n"
 	  "print a fault report, like perf stat.  Exits with CMD's status." },
