@@ -33,8 +33,10 @@ trap cleanup EXIT
 run_case() {
 	n=$((n + 1))
 	why=
+	t0=$(date +%s)
 	"tc_$1" >"$T/log" 2>&1
 	rc=$?
+	echo "# $1: $(($(date +%s) - t0)) s"
 	if [ $rc = 0 ]; then
 		pass=$((pass + 1))
 		echo "ok $n $1"
@@ -290,8 +292,14 @@ tc_fake_faults() {
 	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --hist
 	expect_rc 0 || return 1
 	grep -q 'class = major' "$T/out" || die_case "hist class" || return 1
-	grep -Eq '1024 -> 1152 +: 900 +\|\*{40}\|' "$T/out" || die_case "full bar for the largest bucket" || return 1
-	grep -Eq '256 -> 288 +: 100 +\|\*{5} {35}\|' "$T/out" || die_case "scaled bar"
+	# Power-of-two buckets, empty ones between first and last included.
+	grep -Eq ' 256 -> 511 +: 100 +\|\*{5} {35}\|' "$T/out" || die_case "scaled bar" || return 1
+	grep -Eq ' 512 -> 1023 +: 0 +\| {40}\|' "$T/out" || die_case "empty bucket row" || return 1
+	grep -Eq ' 1024 -> 2047 +: 900 +\|\*{40}\|' "$T/out" || die_case "full bar for the largest bucket" || return 1
+	grep -Eq ' 65536 -> 131071 +: 10 ' "$T/out" || die_case "last bucket" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --hist --fine
+	grep -Eq '1024 -> 1152 +: 900 +\|\*{40}\|' "$T/out" || die_case "--fine: the module's buckets" || return 1
+	grep -Eq '256 -> 288 +: 100 +\|\*{5} {35}\|' "$T/out" || die_case "--fine: scaled bar"
 }
 
 tc_fake_faults_json() {

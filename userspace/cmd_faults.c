@@ -156,16 +156,40 @@ void fault_stats_json(struct jw *w, const struct fstat_row *rows, size_t n)
 	jw_arr_end(w);
 }
 
-/* bcc-style: one row per bucket, a bar scaled to the class's largest. */
-static void print_hist(const struct kv_doc *d)
+/*
+ * bcc-style: a bar per bucket scaled to the class's largest.  By default
+ * the module's log-linear buckets are summed into powers of two (every
+ * one from the first to the last non-empty, as bcc prints them); --fine
+ * shows them as the module gives them.
+ */
+static bool hist_fine;
+
+static void print_bar_row(uint64_t lo, uint64_t hi, uint64_t c, uint64_t max)
 {
 	const int width = 40;
-	size_t i, j, k;
 	char bar[64];
+	int len = max ? (int)((c * width + max - 1) / max) : 0;
+
+	memset(bar, '*', len);
+	bar[len] = '\0';
+	printf("%10" PRIu64 " -> %-10" PRIu64 " : %-10" PRIu64 " |%s%-*s%s|\n",
+	       lo, hi, c, col(C_GREEN), width, bar, col(C_RESET));
+}
+
+static int log2_floor(uint64_t v)
+{
+	return v ? 63 - __builtin_clzll(v) : 0;
+}
+
+static void print_hist(const struct kv_doc *d)
+{
+	uint64_t pow2[65];
+	size_t i, j, k;
 
 	for (i = 0; i < d->n; i = k) {
 		const char *class = kv_get(&d->lines[i], "class");
 		uint64_t max = 0, total = 0, c;
+		int b, first = 64, last = 0;
 
 		k = i + 1;
 		if (!kv_is_data(&d->lines[i]) || !class)
@@ -175,26 +199,34 @@ static void print_hist(const struct kv_doc *d)
 			k++;
 		if (!class_selected(class, "all,minor,major"))
 			continue;
+		memset(pow2, 0, sizeof(pow2));
 		for (j = i; j < k; j++) {
 			c = kv_u64_or(&d->lines[j], "count", 0);
+			b = log2_floor(kv_u64_or(&d->lines[j], "lo_ns", 0));
+			pow2[b] += c;
 			total += c;
-			if (c > max)
+			if (c && b < first)
+				first = b;
+			if (c && b > last)
+				last = b;
+			if (hist_fine && c > max)
 				max = c;
 		}
+		if (!hist_fine)
+			for (b = first; b <= last; b++)
+				if (pow2[b] > max)
+					max = pow2[b];
 		printf("\n%sclass = %s%s  (%" PRIu64 " faults)\n", col(C_BOLD), class, col(C_RESET), total);
-		printf("%24s : %-10s %-*s\n", "latency (ns)", "count", width + 2, "distribution");
-		for (j = i; j < k; j++) {
-			const struct kv_line *l = &d->lines[j];
-			uint64_t lo = kv_u64_or(l, "lo_ns", 0), hi = kv_u64_or(l, "hi_ns", 0);
-			int len;
-
-			c = kv_u64_or(l, "count", 0);
-			len = max ? (int)((c * width + max - 1) / max) : 0;
-			memset(bar, '*', len);
-			bar[len] = '\0';
-			printf("%10" PRIu64 " -> %-10" PRIu64 " : %-10" PRIu64 " |%s%-*s%s|\n",
-			       lo, hi, c, col(C_GREEN), width, bar, col(C_RESET));
+		printf("%24s : %-10s %-42s\n", "latency (ns)", "count", "distribution");
+		if (!hist_fine) {
+			for (b = first; b <= last && total; b++)
+				print_bar_row(b ? 1ULL << b : 0, (1ULL << (b + 1)) - 1, pow2[b], max);
+			continue;
 		}
+		for (j = i; j < k; j++)
+			print_bar_row(kv_u64_or(&d->lines[j], "lo_ns", 0),
+				      kv_u64_or(&d->lines[j], "hi_ns", 0),
+				      kv_u64_or(&d->lines[j], "count", 0), max);
 	}
 }
 
@@ -395,6 +427,7 @@ int do_faults(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "class", required_argument, NULL, 'C' },
+		{ "fine", no_argument, NULL, 'F' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -408,7 +441,7 @@ int do_faults(int argc, char **argv)
 	pid_t pid;
 	int opt, ret, rc = EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:Fjh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'H':
 			hist = true;
@@ -422,6 +455,9 @@ int do_faults(int argc, char **argv)
 			break;
 		case 'C':
 			class_filter = optarg;
+			break;
+		case 'F':
+			hist_fine = true;
 			break;
 		case 'c':
 			if (parse_dec_u64(optarg, &count) || !count)

@@ -27,10 +27,11 @@ static const struct cmd cmds[] = {
 	{ "summary", do_summary, "PID",
 	  "Present/swapped/dirty/accessed/file/anon pages, page-table overhead per\n"
 	  "level, huge pages, THP candidates and the TLB entries they would save." },
-	{ "faults", do_faults, "PID [--hist] [--stream] [--interval S] [--count N] [--class LIST]",
+	{ "faults", do_faults, "PID [--hist [--fine]] [--stream] [--interval S] [--count N] [--class LIST]",
 	  "Page-fault counts and latency percentiles of every non-empty class;\n"
-	  "--hist draws latency histograms (classes all,minor,major unless\n"
-	  "--class LIST); --stream follows the event stream (N events with\n"
+	  "--hist draws latency histograms in power-of-two buckets (--fine: the\n"
+	  "module's own sub-buckets), for all,minor,major unless --class LIST\n"
+	  "(comma-separated) says otherwise; --stream follows the event stream (N events with\n"
 	  "--count); --interval refreshes every S seconds (N times with --count,\n"
 	  "else until interrupted)." },
 	{ "run", do_run, "[--follow] [-o FILE] -- CMD [ARGS...]",
