@@ -388,8 +388,25 @@ real_preflight() {
 	[ "$(id -u)" = 0 ] || { why="not root"; return 1; }
 	grep -q ' /sys/kernel/debug debugfs' /proc/mounts || { why="debugfs not mounted"; return 1; }
 	[ -r "$KO" ] || { why="module $KO not built"; return 1; }
+	return 0
+}
+
+# For the cases that need the module out: unload it.
+unloaded() {
+	real_preflight || return 1
 	[ -d /sys/module/mmuscope ] && ! "$MMU" unload >/dev/null 2>&1 &&
 		{ why="mmuscope loaded and busy"; return 1; }
+	return 0
+}
+
+# For the view cases: the workload running, the module loaded, it a target.
+with_workload() {
+	real_preflight || return 1
+	if [ -z "$WLPID" ] || ! kill -0 "$WLPID" 2>/dev/null; then
+		start_workload || { why="workload did not start"; return 1; }
+	fi
+	[ -d /sys/module/mmuscope ] || "$MMU" load >/dev/null || { why="load failed"; return 1; }
+	[ -d $ROOT/$WLPID ] || echo "$WLPID" >$ROOT/targets
 	return 0
 }
 
@@ -413,7 +430,7 @@ stop_workload() {
 wl_get() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p" "$WLOUT" | head -n 1; }
 
 tc_real_not_loaded() {
-	real_preflight || { skip_case "$why"; return; }
+	unloaded || { skip_case "$why"; return; }
 	for c in "status" "maps 1" "faults 1" "prom" "unload"; do
 		# shellcheck disable=SC2086
 		mmu $c
@@ -425,7 +442,7 @@ tc_real_not_loaded() {
 }
 
 tc_real_load_errors() {
-	real_preflight || { skip_case "$why"; return; }
+	unloaded || { skip_case "$why"; return; }
 	sleep 100 & dead=$!
 	kill $dead; wait $dead 2>/dev/null
 	mmu load --pid $dead "$KO"
@@ -447,7 +464,7 @@ tc_real_load_errors() {
 }
 
 tc_real_load_status_unload() {
-	real_preflight || { skip_case "$why"; return; }
+	unloaded || { skip_case "$why"; return; }
 	mmu load
 	expect_rc 0 || return 1
 	grep -q "loaded .*mmuscope.ko" "$T/out" || die_case "found no build-tree module" || return 1
@@ -469,7 +486,7 @@ tc_real_load_status_unload() {
 }
 
 tc_real_not_root() {
-	real_preflight || { skip_case "$why"; return; }
+	unloaded || { skip_case "$why"; return; }
 	command -v setpriv >/dev/null || { skip_case "setpriv not available"; return; }
 	start_workload || { die_case "workload did not start"; return; }
 	"$MMU" load --pid "$WLPID" >/dev/null 2>&1 || { die_case "load"; return; }
@@ -486,7 +503,7 @@ tc_real_not_root() {
 }
 
 tc_real_load_pid_and_views() {
-	real_preflight || { skip_case "$why"; return; }
+	unloaded || { skip_case "$why"; return; }
 	start_workload || { die_case "workload did not start"; return; }
 	sleep 100 & other=$!
 	mmu load --pid "$WLPID" --pid $other
@@ -508,9 +525,7 @@ tc_real_load_pid_and_views() {
 }
 
 tc_real_check_vs_pagemap() {
-	real_preflight || { skip_case "$why"; return; }
-	[ -n "$WLPID" ] || start_workload || { die_case "workload did not start"; return; }
-	[ -d /sys/module/mmuscope ] || "$MMU" load --pid "$WLPID" >/dev/null
+	with_workload || { skip_case "$why"; return; }
 	[ -r $ROOT/$WLPID/maps ] || { skip_case "module has no maps view yet (walker not merged)"; return; }
 	mmu check "$WLPID" --stop
 	expect_rc 0 || return 1
@@ -518,7 +533,7 @@ tc_real_check_vs_pagemap() {
 }
 
 tc_real_maps_json_vs_smaps() {
-	real_preflight || { skip_case "$why"; return; }
+	with_workload || { skip_case "$why"; return; }
 	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
 	[ -r $ROOT/$WLPID/maps ] || { skip_case "module has no maps view yet (walker not merged)"; return; }
 	mmu -j maps "$WLPID"
@@ -541,7 +556,7 @@ print("2M-mapped bytes in THP VMA:", huge, "smaps AnonHugePages:", ahp)' "$T/out
 }
 
 tc_real_translate_vs_pagemap() {
-	real_preflight || { skip_case "$why"; return; }
+	with_workload || { skip_case "$why"; return; }
 	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
 	[ -e $ROOT/$WLPID/translate ] || { skip_case "module has no translate view yet (walker not merged)"; return; }
 	for addr in $(wl_get anon) $(wl_get thp) $(wl_get file); do
@@ -567,7 +582,7 @@ assert int(d["pa"],16)==pa, (d["pa"], hex(pa))' "$T/out" "$WLPID" "$addr" ||
 }
 
 tc_real_faults_and_prom() {
-	real_preflight || { skip_case "$why"; return; }
+	with_workload || { skip_case "$why"; return; }
 	[ -r $ROOT/$WLPID/fault_stats ] || { skip_case "module has no fault_stats yet (faults not merged)"; return; }
 	kill -USR1 "$WLPID"
 	sleep 1
