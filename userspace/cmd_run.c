@@ -74,8 +74,8 @@ static void report_text(FILE *out, char **cmd, pid_t pid, const struct fstat_row
 	fprintf(out, " %14" PRIu64 "      page faults (mmuscope)\n", all ? all->count : 0);
 	fprintf(out, " %14" PRIu64 "      minor\n", minor ? minor->count : 0);
 	fprintf(out, " %14" PRIu64 "      major\n", major ? major->count : 0);
-	fprintf(out, " %14ld      minor faults (getrusage)\n", ru->ru_minflt);
-	fprintf(out, " %14ld      major faults (getrusage)\n", ru->ru_majflt);
+	fprintf(out, " %14ld      minor faults (getrusage, with reaped children)\n", ru->ru_minflt);
+	fprintf(out, " %14ld      major faults (getrusage, with reaped children)\n", ru->ru_majflt);
 	if (all && all->count)
 		fprintf(out, " %14.3f      us per fault (p50 %.3f us, p99 %.3f us, max %.3f us)\n",
 			all->sum_ns / 1e3 / all->count, all->p50_ns / 1e3,
