@@ -577,8 +577,10 @@ assert int(d["pa"],16)==pa, (d["pa"], hex(pa))' "$T/out" "$WLPID" "$addr" ||
 	mmu translate "$WLPID" 0xffffffffff600000
 	expect_rc 1 || return 1
 	grep -q 'not a user address' "$T/err" || die_case "kernel address text" || return 1
-	mmu translate "$WLPID" 0x0000800000000000
-	expect_rc 1
+	# Non-canonical with 4- and 5-level paging alike (bit 56 set alone).
+	mmu translate "$WLPID" 0x0100000000000000
+	expect_rc 1 || return 1
+	grep -q 'not a user address' "$T/err" || die_case "non-canonical text"
 }
 
 tc_real_faults_and_prom() {
@@ -589,6 +591,28 @@ tc_real_faults_and_prom() {
 	mmu --color=never faults "$WLPID" --hist
 	expect_rc 0 || return 1
 	grep -q 'class = all' "$T/out" || die_case "no histogram" || return 1
+	# The stream: events of the next round, their addresses in the
+	# workload's own regions (as it printed them).
+	timeout 120 "$MMU" -j faults "$WLPID" --stream --count 20 >"$T/stream" 2>"$T/err" &
+	sp=$!
+	sleep 2
+	kill -USR1 "$WLPID"
+	wait $sp
+	rc=$?
+	echo "stream exit $rc"; head -n 3 "$T/stream"
+	expect_rc 0 || return 1
+	[ "$(grep -c "\"pid\":$WLPID" "$T/stream")" = 20 ] || die_case "not 20 events of $WLPID" || return 1
+	if have_py; then
+		py 'import json,sys
+ev=[json.loads(l) for l in open(sys.argv[1])]
+lay=dict(kv.split("=") for kv in open(sys.argv[2]).readline().split())
+regions=[(int(lay[k],16), int(lay[k],16)+int(lay[k+"_len"])) for k in ("anon","thp","file","cow")]
+inside=[e for e in ev if "va" in e and any(a<=int(e["va"],16)<b for a,b in regions)]
+assert len(inside)>=10, (len(inside), ev[:3])' "$T/stream" "$WLOUT" || die_case "stream addresses" || return 1
+	fi
+	mmu -j faults "$WLPID" --interval 0.2 --count 2
+	expect_rc 0 || return 1
+	[ "$(grep -c '"stats"' "$T/out")" = 2 ] || die_case "--interval --count 2" || return 1
 	have_prom || { skip_case "python3-prometheus-client not available"; return; }
 	mmu prom
 	expect_rc 0 || return 1
