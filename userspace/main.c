@@ -59,6 +59,8 @@ const struct cmd *cmd_find(const char *name)
 
 void cmd_usage(const struct cmd *c, FILE *f, const char *extra)
 {
+	if (!c)
+		return;
 	fprintf(f, "usage: %s %s %s\n\n%s\n", prog, c->name, c->args, c->help);
 	if (extra)
 		fprintf(f, "\n%s", extra);
