@@ -125,6 +125,34 @@ static void tally(const struct kv_doc *doc, struct maps_totals *t)
 	}
 }
 
+/*
+ * How many runs after @i repeat its single page: adjacent, same PFN, level,
+ * flags and VMA (the merger must split them, PFNs not being contiguous).
+ */
+static size_t same_page_runs(const struct kv_doc *doc, size_t i, uint64_t end)
+{
+	const struct kv_line *a = &doc->lines[i];
+	const char *keys[] = { "pfn", "level", "flags", "vma", "pagesize" };
+	uint64_t s, e;
+	size_t j, k;
+
+	if (!kv_get(a, "pfn") || kv_u64_or(a, "pages", 0) != 1)
+		return 0;
+	for (j = i + 1; j < doc->n; j++, end = e) {
+		const struct kv_line *b = &doc->lines[j];
+
+		if (!kv_is_data(b) || kv_u64(b, "start", &s) || kv_u64(b, "end", &e) ||
+		    s != end || kv_u64_or(b, "pages", 0) != 1)
+			break;
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (!kv_get(b, keys[k]) || strcmp(kv_get(a, keys[k]) ?: "", kv_get(b, keys[k])))
+				break;
+		if (k < sizeof(keys) / sizeof(keys[0]))
+			break;
+	}
+	return j - i - 1;
+}
+
 static void print_table(pid_t pid, const struct kv_doc *doc, const struct maps_totals *t)
 {
 	const char *prev_vma = NULL, *kind;
@@ -141,6 +169,7 @@ static void print_table(pid_t pid, const struct kv_doc *doc, const struct maps_t
 		uint64_t start, end, pfn, pages;
 		const char *vma = kv_get(l, "vma") ?: "?", *np;
 		char what[64], pg[32];
+		size_t same;
 
 		if (!kv_is_data(l) || kv_u64(l, "start", &start) || kv_u64(l, "end", &end))
 			continue;
@@ -156,7 +185,16 @@ static void print_table(pid_t pid, const struct kv_doc *doc, const struct maps_t
 		pages = kv_u64_or(l, "pages", 0);
 		snprintf(pg, sizeof(pg), "%" PRIu64 "x%s", pages, kv_get(l, "pagesize") ?: "?");
 		np = nonpresent_of(l, &kind);
-		if (!kv_u64(l, "pfn", &pfn)) {
+		same = same_page_runs(doc, i, end);
+		if (same) {
+			/* One page mapped again and again (the zero page): one line. */
+			kv_u64(&doc->lines[i + same], "end", &end);
+			pages += same;
+			snprintf(pg, sizeof(pg), "%" PRIu64 "x%s", pages, kv_get(l, "pagesize") ?: "?");
+			kv_u64(l, "pfn", &pfn);
+			snprintf(what, sizeof(what), "0x%" PRIx64 " (same page)", pfn);
+			i += same;
+		} else if (!kv_u64(l, "pfn", &pfn)) {
 			/* PFNs count base pages; the run maps end - start bytes. */
 			uint64_t last = pfn + (end - start) / base_page_size() - 1;
 
