@@ -436,7 +436,7 @@ wl_get() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p" "$WLOUT" | head -n 1; }
 
 tc_real_not_loaded() {
 	unloaded || { skip_case "$why"; return; }
-	for c in "status" "maps 1" "faults 1" "prom" "unload"; do
+	for c in "status" "maps 1" "faults 1" "prom" "unload" "run true" "check 1"; do
 		# shellcheck disable=SC2086
 		mmu $c
 		expect_rc 1 || return 1
@@ -653,7 +653,10 @@ print("module", s["all"], "rusage", ru)' "$T/run.json"
 	[ $r = 0 ] || die_case "run's fault count differs from getrusage by > 5%" || return 1
 	mmu run -- sh -c 'exit 7'
 	expect_rc 7 || return 1
-	grep -q 'Page-fault report' "$T/err" || die_case "no report on stderr"
+	grep -q 'Page-fault report' "$T/err" || die_case "no report on stderr" || return 1
+	mmu run -- /nonexistent/command
+	expect_rc 127 || return 1
+	grep -q 'cannot run /nonexistent/command' "$T/err" || die_case "exec error text"
 }
 
 # ---------------------------------------------------------------- main
