@@ -1,0 +1,686 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# reader_test: the mmuscope reader (userspace/mmuscope), TAP output with a
+# kselftest "# Totals:" line.  Part 1 runs anywhere against a fake debugfs
+# tree in the DESIGN.md 2.2 formats (MMUSCOPE_DEBUGFS); part 2 runs as root
+# in a guest against the real module, with the kernel's own views
+# (/proc/PID/pagemap, smaps, getrusage, uname) as the oracles.  JSON goes
+# through python3's json module, Prometheus text through prometheus_client.
+# usage: reader_test [-v]     (installed as selftests/reader_test by make)
+
+cd "$(dirname "$0")" || exit 1
+TOP=$(cd .. && pwd)
+MMU=$TOP/userspace/mmuscope
+WL=$TOP/userspace/demo-workload
+KO=${MMUSCOPE_KO:-$TOP/module/mmuscope.ko}
+PY=/usr/bin/python3
+ROOT=/sys/kernel/debug/mmuscope
+VERBOSE=0
+[ "${1:-}" = -v ] && VERBOSE=1
+T=$(mktemp -d /tmp/reader_test.XXXXXX) || exit 1
+FAKE=$T/fake
+n=0 pass=0 fail=0 skip=0
+WLPID= WLOUT=$T/wl.out
+
+cleanup() {
+	[ -n "$WLPID" ] && kill "$WLPID" 2>/dev/null && wait "$WLPID" 2>/dev/null
+	[ -d /sys/module/mmuscope ] && [ "$(id -u)" = 0 ] && "$MMU" unload >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# run_case NAME: runs tc_NAME; 0 pass, 4 skip ($why), else fail ($why).
+run_case() {
+	n=$((n + 1))
+	why=
+	t0=$(date +%s)
+	# Not "tc_$1 >log": dash runs a redirected function in a subshell,
+	# and the cases share state (the workload's pid).
+	exec 3>&1 4>&2 >"$T/log" 2>&1
+	"tc_$1"
+	rc=$?
+	exec 1>&3 2>&4 3>&- 4>&-
+	echo "# $1: $(($(date +%s) - t0)) s"
+	if [ $rc = 0 ]; then
+		pass=$((pass + 1))
+		echo "ok $n $1"
+	elif [ $rc = 4 ]; then
+		skip=$((skip + 1))
+		echo "ok $n $1 # SKIP $why"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n $1${why:+ # $why}"
+		sed 's/^/#   /' "$T/log"
+	fi
+	[ $VERBOSE = 1 ] && [ $rc = 0 ] && sed 's/^/#   /' "$T/log"
+	return 0
+}
+
+die_case() {
+	why=$*
+	echo "FAIL: $*"
+	echo "--- stdout"
+	head -c 3000 "$T/out" 2>/dev/null
+	echo "--- stderr"
+	head -c 2000 "$T/err" 2>/dev/null
+	return 1
+}
+skip_case() { why=$*; return 4; }
+
+# mmu ARGS: run the reader, leave stdout in $T/out, stderr in $T/err, rc in $rc.
+mmu() {
+	"$MMU" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	echo "\$ mmuscope $* -> $rc"
+	return 0
+}
+
+expect_rc() {
+	[ "$rc" = "$1" ] || die_case "exit status $rc, expected $1"
+}
+
+have_py() { [ -x $PY ] && $PY -c 'import json' 2>/dev/null; }
+have_prom() { have_py && $PY -c 'import prometheus_client.parser' 2>/dev/null; }
+
+# py SCRIPT FILE...: a python3 assertion script; non-zero on failure.
+py() {
+	script=$1
+	shift
+	$PY -c "$script" "$@"
+}
+
+# ---------------------------------------------------------------- fake tree
+
+make_fake() {
+	mkdir -p "$FAKE/4242"
+	cat >"$FAKE/version" <<'EOF'
+# mmuscope version format=1
+version=0.1.0 arch=x86_64 levels=4 page_size=4096 kernel=6.1.0-fake
+EOF
+	printf '4242\n' >"$FAKE/targets"
+	cat >"$FAKE/4242/maps" <<'EOF'
+# mmuscope maps format=1
+start=0x555555554000 end=0x555555556000 pages=2 pagesize=4K level=pte pfn=0x1a2b3 flags=r,u,a raw=0x80000001a2b3025 vma=/usr/bin/demo backing=file
+start=0x555555556000 end=0x555555557000 pages=1 pagesize=4K level=pte pfn=0x1a2b5 flags=r,x,u,a raw=0x1a2b5025 vma=/usr/bin/demo backing=file
+start=0x7f0000000000 end=0x7f0000400000 pages=2 pagesize=2M level=pmd pfn=0x200000 flags=r,w,u,a,d,h raw=0x80000002000008e7 vma=anon backing=anon
+start=0x7f0000400000 end=0x7f0000402000 pages=2 pagesize=4K level=pte swap=1:0x2a flags=u raw=0x2a02 vma=anon backing=anon
+start=0x7f0000500000 end=0x7f0000501000 pages=1 pagesize=4K level=pte pfn=0x2f510 flags=r,u,a,sp raw=0x800000002f510225 vma=anon backing=anon
+start=0x7f0000501000 end=0x7f0000502000 pages=1 pagesize=4K level=pte pfn=0x2f510 flags=r,u,a,sp raw=0x800000002f510225 vma=anon backing=anon
+start=0x7f0000502000 end=0x7f0000503000 pages=1 pagesize=4K level=pte pfn=0x2f510 flags=r,u,a,sp raw=0x800000002f510225 vma=anon backing=anon
+start=0x7ffc00000000 end=0x7ffc00003000 pages=3 pagesize=4K level=pte pfn=0x3000 flags=r,w,u,a,d raw=0x8000000003000867 vma=[stack] backing=anon
+EOF
+	cat >"$T/translate.tpl" <<'EOF'
+# mmuscope translate format=1
+level=pgd index=254 entry=0x000000010a3c5067 flags=r,w,u,a
+level=p4d folded=1
+level=pud index=0 entry=0x000000010a3c6067 flags=r,w,u,a
+level=pmd index=0 entry=0x80000002000008e7 flags=r,w,u,a,d,h
+va=0x7f0000000123 pa=0x200000123 pagesize=2M level=pmd flags=r,w,u,a,d,h vma=anon backing=anon
+EOF
+	cat >"$FAKE/4242/summary" <<'EOF'
+# mmuscope summary format=1
+levels=4 vmas=4 vma_bytes=8413184
+present_4k=5 present_2m=2 present_1g=0 present_pages=1029 present_bytes=4214784
+swapped=2 migration=0 device=0 hwpoison=0 marker=0 nonpresent_other=0
+anon=1026 file=3 special=0 accessed=1029 dirty=1027 softdirty=0 protnone=0 writable=1027
+pt_pgd=1 pt_p4d=0 pt_pud=2 pt_pmd=2 pt_pte=3 pt_pages=8 pt_bytes=32768
+thp_candidates=1 tlb_entries_saved=511 future_key=7
+EOF
+	cat >"$FAKE/4242/fault_stats" <<'EOF'
+# mmuscope fault_stats format=1
+class=all count=1500 sum_ns=3000000 min_ns=300 max_ns=90000 p50_ns=1500 p90_ns=3000 p99_ns=20000
+class=minor count=1490 sum_ns=2500000 min_ns=300 max_ns=40000 p50_ns=1400 p90_ns=2900 p99_ns=15000
+class=major count=10 sum_ns=500000 min_ns=20000 max_ns=90000 p50_ns=45000 p90_ns=80000 p99_ns=90000
+class=sigsegv count=0 sum_ns=0 min_ns=0 max_ns=0 p50_ns=0 p90_ns=0 p99_ns=0
+class=write count=900 sum_ns=1800000 min_ns=400 max_ns=30000 p50_ns=1600 p90_ns=3100 p99_ns=21000
+tracing=on entry=tracepoint lost=0 nmissed=0 unpaired=0 nested=0 slot_overflow=0
+EOF
+	cat >"$FAKE/4242/fault_hist" <<'EOF'
+# mmuscope fault_hist format=1
+class=all lo_ns=256 hi_ns=288 count=100
+class=all lo_ns=1024 hi_ns=1152 count=900
+class=all lo_ns=2048 hi_ns=2304 count=490
+class=all lo_ns=65536 hi_ns=73728 count=10
+class=minor lo_ns=256 hi_ns=288 count=100
+class=minor lo_ns=1024 hi_ns=1152 count=900
+class=minor lo_ns=2048 hi_ns=2304 count=490
+class=major lo_ns=65536 hi_ns=73728 count=10
+class=write lo_ns=1024 hi_ns=1152 count=900
+EOF
+	cat >"$FAKE/4242/faults" <<'EOF'
+ts_ns=1000 cpu=0 pid=4242 tid=4242 comm=demo va=0x7f0000000000 ip=0x555555555123 err=0x6 class=all,minor,write,user,not_present,anon,first_touch lat_ns=1500 handler_ns=1200
+lost=3
+ts_ns=2000 cpu=1 pid=4242 tid=4243 comm=demo-thr va=0x7f0000001000 ip=0x555555555130 err=0x4 class=all,minor,read,user,not_present,anon,first_touch lat_ns=900 handler_ns=800
+ts_ns=3000 cpu=0 pid=4242 tid=4242 comm=demo va=0x7f0000002000 ip=0x555555555140 err=0x7 class=all,minor,write,user,protection,anon,cow lat_ns=2100 handler_ns=2000
+EOF
+}
+
+# The fake translate file: a FIFO whose server takes the address written,
+# then serves the walk to the next reader.
+serve_translate() {
+	rm -f "$FAKE/4242/translate"
+	mkfifo "$FAKE/4242/translate"
+	( cat "$FAKE/4242/translate" >"$T/written"; cat "$T/translate.tpl" >"$FAKE/4242/translate" ) &
+}
+
+tc_help_everywhere() {
+	mmu --help; expect_rc 0 || return 1
+	grep -q 'commands:' "$T/out" || die_case "no command list" || return 1
+	mmu maps -h; expect_rc 0 || return 1
+	for c in load unload status maps translate summary faults run prom check; do
+		mmu $c --help; expect_rc 0 || return 1
+		grep -q "usage: mmuscope $c" "$T/out" || die_case "$c --help" || return 1
+	done
+}
+
+tc_usage_errors() {
+	for args in "" "nosuchcmd" "maps" "maps 12x" "maps -- -5" "maps 0" "maps 1 2" \
+		    "maps --bogus 1" "translate 4242" "translate 4242 zz" "translate 4242 12ab" \
+		    "translate 4242 0x" "faults 1 --interval 0" "faults 1 --interval x" \
+		    "faults 1 --stream --hist" "faults 1 --count 3" "run" "prom abc" \
+		    "load --pid nope" "load a.ko b.ko" "status extra" "--color=pink status" \
+		    "check" "maps 99999999999999999999"; do
+		# shellcheck disable=SC2086
+		mmu $args
+		[ "$rc" = 2 ] || die_case "'mmuscope $args' exited $rc, expected 2" || return 1
+		[ -s "$T/out" ] && die_case "'mmuscope $args' wrote to stdout" && return 1
+		[ -s "$T/err" ] || die_case "'mmuscope $args' said nothing" || return 1
+	done
+	return 0
+}
+
+tc_json_errors_on_stderr() {
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j maps 4243
+	expect_rc 1 || return 1
+	[ -s "$T/out" ] && die_case "stdout not empty" && return 1
+	py 'import json,sys
+for l in open(sys.argv[1]):
+    assert "error" in json.loads(l) or "hint" in json.loads(l)' "$T/err" ||
+		die_case "stderr is not JSON lines"
+}
+
+tc_fake_not_a_target() {
+	MMUSCOPE_DEBUGFS=$FAKE mmu maps 4243
+	expect_rc 1 || return 1
+	grep -q 'not a target' "$T/err" || die_case "no 'not a target' message"
+}
+
+tc_fake_maps_raw_is_verbatim() {
+	MMUSCOPE_DEBUGFS=$FAKE mmu maps 4242 --raw
+	expect_rc 0 || return 1
+	cmp "$T/out" "$FAKE/4242/maps" || die_case "--raw differs from the module's lines"
+}
+
+tc_fake_maps_table() {
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242
+	expect_rc 0 || return 1
+	grep -q '^/usr/bin/demo  (file)$' "$T/out" || die_case "no VMA group header" || return 1
+	grep -q '0x200000-0x2003ff' "$T/out" || die_case "2M run PFN range" || return 1
+	grep -q 'swap 1:0x2a' "$T/out" || die_case "swap entry" || return 1
+	grep -q '2x2M' "$T/out" || die_case "page count x size" || return 1
+	grep -Eq '^  00007f0000500000 00007f0000503000 +12K +3x4K pte  0x2f510 \(same page\) +r,u,a,sp$' "$T/out" ||
+		die_case "repeated zero page not on one line" || return 1
+	grep -q 'present 4\.0*M' "$T/out" ||
+		die_case "totals" || return 1
+	grep -q "$(printf '\033')" "$T/out" && die_case "colour escape codes when not a tty" && return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=always maps 4242
+	grep -q "$(printf '\033')\[" "$T/out" || die_case "--color=always gave no colour"
+}
+
+tc_fake_maps_json() {
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j maps 4242
+	expect_rc 0 || return 1
+	py 'import json,sys
+d=json.load(open(sys.argv[1]))
+assert d["pid"]==4242
+r=d["runs"]; assert len(r)==8, r
+assert r[2]["pagesize"]=="2M" and r[2]["pfn"]=="0x200000" and r[2]["pages"]==2
+assert r[3]["swap"]=="1:0x2a"
+t=d["totals"]
+assert t["present_bytes"]==0x3000+0x400000+0x3000+0x3000, t
+assert t["swapped_bytes"]==0x2000
+assert t["present_pages"]=={"4K":9,"2M":2}, t' "$T/out" || die_case "maps JSON content"
+}
+
+tc_fake_translate_tree() {
+	serve_translate
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never translate 4242 0x7f0000000123
+	wait
+	expect_rc 0 || return 1
+	[ "$(cat "$T/written")" = 0x7f0000000123 ] || die_case "wrote '$(cat "$T/written")'" || return 1
+	grep -q '^pgd  index 254' "$T/out" || die_case "pgd line" || return 1
+	grep -q 'p4d *(folded)' "$T/out" || die_case "folded p4d" || return 1
+	grep -q '└─ pa 0x0000000200000123  (2M page, offset 0x123)' "$T/out" || die_case "pa line"
+}
+
+tc_fake_translate_json() {
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	serve_translate
+	MMUSCOPE_DEBUGFS=$FAKE mmu translate -j 4242 1234
+	wait
+	expect_rc 0 || return 1
+	[ "$(cat "$T/written")" = 0x4d2 ] || die_case "decimal address written as '$(cat "$T/written")'" || return 1
+	py 'import json,sys
+d=json.load(open(sys.argv[1]))
+assert d["va"]=="0x4d2"
+assert [l["level"] for l in d["levels"]]==["pgd","p4d","pud","pmd"]
+assert d["levels"][1]["folded"]==1
+assert d["pa"]=="0x200000123" and d["pagesize"]=="2M"' "$T/out" || die_case "translate JSON"
+}
+
+tc_fake_summary() {
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never summary 4242
+	expect_rc 0 || return 1
+	grep -Eq '^  present +1029 +4.0M +100.0%' "$T/out" || die_case "present pages" || return 1
+	grep -Eq '^    in 2 2M entries +1024 +4(\.0)?M +99.5%' "$T/out" || die_case "2M entries" || return 1
+	grep -q '1G entries' "$T/out" && die_case "empty 1G line" && return 1
+	grep -Eq '^  p4d +folded' "$T/out" || die_case "folded p4d" || return 1
+	grep -Eq '^  pte +3 +12K' "$T/out" || die_case "pte tables" || return 1
+	grep -Eq '^  total +8 +32K +0.78% of present memory' "$T/out" || die_case "page-table total" || return 1
+	grep -q 'would save 511 TLB entries' "$T/out" || die_case "TLB entries saved" || return 1
+	grep -Eq '^  future_key +7' "$T/out" || die_case "unknown key not shown"
+}
+
+tc_fake_summary_json() {
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	MMUSCOPE_DEBUGFS=$FAKE mmu summary 4242 --json
+	expect_rc 0 || return 1
+	py 'import json,sys
+d=json.load(open(sys.argv[1]))
+assert d["pid"]==4242 and d["present_pages"]==1029 and d["thp_candidates"]==1
+assert d["pt_pte"]==3 and d["future_key"]==7' "$T/out" || die_case "summary JSON"
+}
+
+tc_fake_faults() {
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242
+	expect_rc 0 || return 1
+	grep -q '1500 page faults' "$T/out" || die_case "total" || return 1
+	grep -Eq '^major +10 +50.0us +20.0us +45.0us +80.0us +90.0us +90.0us' "$T/out" ||
+		die_case "major row" || return 1
+	grep -q '^sigsegv' "$T/out" && die_case "empty class shown" && return 1
+	grep -q 'tracer: tracing=on entry=tracepoint' "$T/out" || die_case "tracer line" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --hist --class write
+	grep -q 'class = write' "$T/out" && ! grep -q 'class = all' "$T/out" ||
+		die_case "--class write" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --hist
+	expect_rc 0 || return 1
+	grep -q 'class = major' "$T/out" || die_case "hist class" || return 1
+	# Power-of-two buckets, empty ones between first and last included.
+	grep -Eq ' 256 -> 511 +: 100 +\|\*{5} {35}\|' "$T/out" || die_case "scaled bar" || return 1
+	grep -Eq ' 512 -> 1023 +: 0 +\| {40}\|' "$T/out" || die_case "empty bucket row" || return 1
+	grep -Eq ' 1024 -> 2047 +: 900 +\|\*{40}\|' "$T/out" || die_case "full bar for the largest bucket" || return 1
+	grep -Eq ' 65536 -> 131071 +: 10 ' "$T/out" || die_case "last bucket" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --hist --fine
+	grep -Eq '1024 -> 1152 +: 900 +\|\*{40}\|' "$T/out" || die_case "--fine: the module's buckets" || return 1
+	grep -Eq '256 -> 288 +: 100 +\|\*{5} {35}\|' "$T/out" || die_case "--fine: scaled bar"
+}
+
+tc_fake_faults_json() {
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242 --hist
+	expect_rc 0 || return 1
+	py 'import json,sys
+d=json.load(open(sys.argv[1]))
+s={r["class"]:r for r in d["stats"]}
+assert s["all"]["count"]==1500 and s["major"]["p99_ns"]==90000
+assert sum(h["count"] for h in d["hist"] if h["class"]=="all")==1500' "$T/out" ||
+		die_case "faults JSON" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242 --interval 0.05 --count 2
+	expect_rc 0 || return 1
+	[ "$(wc -l <"$T/out")" = 2 ] || die_case "--interval --count 2 gave not 2 JSON lines" || return 1
+	py 'import json,sys
+for l in open(sys.argv[1]): json.loads(l)' "$T/out" || die_case "interval JSON lines"
+}
+
+tc_fake_faults_stream() {
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --stream --count 2
+	expect_rc 0 || return 1
+	[ "$(grep -c '^4242 ' "$T/out")" = 2 ] || die_case "--count 2 events" || return 1
+	grep -q 'demo-thr' "$T/out" || die_case "comm column" || return 1
+	grep -q '3 events lost' "$T/out" || die_case "lost line" || return 1
+	have_py || return 0
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242 --stream
+	expect_rc 0 || return 1
+	py 'import json,sys
+ev=[json.loads(l) for l in open(sys.argv[1])]
+assert len(ev)==4 and ev[1]=={"lost":3} and ev[2]["tid"]==4243 and ev[3]["lat_ns"]==2100' "$T/out" ||
+		die_case "stream JSON lines"
+}
+
+tc_fake_prom() {
+	have_prom || { skip_case "python3-prometheus-client not available"; return; }
+	MMUSCOPE_DEBUGFS=$FAKE mmu prom
+	expect_rc 0 || return 1
+	py 'import sys
+from prometheus_client.parser import text_string_to_metric_families as parse
+fams={f.name:f for f in parse(open(sys.argv[1]).read())}
+def val(fam, name, **lab):
+    for s in fams[fam].samples:
+        if s.name==name and all(s.labels.get(k)==v for k,v in lab.items()):
+            return s.value
+    raise AssertionError((fam,name,lab))
+assert fams["mmu_page_faults"].type=="counter"
+assert val("mmu_page_faults","mmu_page_faults_total",pid="4242",**{"class":"major"})==10
+h=fams["mmu_page_fault_latency_seconds"]; assert h.type=="histogram"
+b=[(float(s.labels["le"]),s.value) for s in h.samples if s.name.endswith("_bucket") and s.labels["class"]=="all"]
+assert b==sorted(b) and b[-1]==(float("inf"),1500), b
+assert dict(b)[2**9/1e9]==100 and dict(b)[2**11/1e9]==1000 and dict(b)[2**17/1e9]==1500, b
+assert abs(val("mmu_page_fault_latency_seconds","mmu_page_fault_latency_seconds_sum",**{"class":"all"})-0.003)<1e-9
+assert val("mmu_pagetable_bytes","mmu_pagetable_bytes",level="pmd")==8192
+assert val("mmu_pagetable_bytes","mmu_pagetable_bytes",level="p4d")==0
+assert val("mmu_present_pages","mmu_present_pages",pagesize="2M")==2
+assert val("mmu_present_pages","mmu_present_pages",pagesize="4K")==5
+assert val("mmu_summary_thp_candidates","mmu_summary_thp_candidates",pid="4242")==1
+assert val("mmu_info","mmu_info",levels="4")==1' "$T/out" || die_case "Prometheus exposition" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu prom 4242 -o "$T/mmu.prom"
+	expect_rc 0 || return 1
+	[ -s "$T/mmu.prom" ] && [ ! -s "$T/out" ] || die_case "-o FILE" || return 1
+	ls "$T"/mmu.prom.tmp.* >/dev/null 2>&1 && die_case "temporary file left" && return 1
+	return 0
+}
+
+tc_fake_status() {
+	MMUSCOPE_DEBUGFS=$FAKE mmu status
+	grep -q 'targets: 1' "$T/out" || die_case "targets count" || return 1
+	grep -q '4-level paging' "$T/out" || die_case "version line"
+}
+
+# ---------------------------------------------------------------- real module
+
+real_preflight() {
+	[ "$(id -u)" = 0 ] || { why="not root"; return 1; }
+	grep -q ' /sys/kernel/debug debugfs' /proc/mounts || { why="debugfs not mounted"; return 1; }
+	[ -r "$KO" ] || { why="module $KO not built"; return 1; }
+	return 0
+}
+
+# For the cases that need the module out: unload it.
+unloaded() {
+	real_preflight || return 1
+	[ -d /sys/module/mmuscope ] && ! "$MMU" unload >/dev/null 2>&1 &&
+		{ why="mmuscope loaded and busy"; return 1; }
+	return 0
+}
+
+# For the view cases: the workload running, the module loaded, it a target.
+with_workload() {
+	real_preflight || return 1
+	if [ -z "$WLPID" ] || ! kill -0 "$WLPID" 2>/dev/null; then
+		start_workload || { why="workload did not start"; return 1; }
+	fi
+	[ -d /sys/module/mmuscope ] || "$MMU" load >/dev/null || { why="load failed"; return 1; }
+	[ -d $ROOT/$WLPID ] || echo "$WLPID" >$ROOT/targets
+	return 0
+}
+
+start_workload() {
+	"$WL" >"$WLOUT" &
+	WLPID=$!
+	i=0
+	while ! grep -q '^pid=' "$WLOUT" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+stop_workload() {
+	[ -n "$WLPID" ] && kill "$WLPID" 2>/dev/null && wait "$WLPID" 2>/dev/null
+	WLPID=
+}
+
+wl_get() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p" "$WLOUT" | head -n 1; }
+
+tc_real_not_loaded() {
+	unloaded || { skip_case "$why"; return; }
+	for c in "status" "maps 1" "faults 1" "prom" "unload" "run true" "check 1"; do
+		# shellcheck disable=SC2086
+		mmu $c
+		expect_rc 1 || return 1
+		grep -q 'not loaded' "$T/out" "$T/err" || die_case "'$c': no 'not loaded'" || return 1
+	done
+	grep -q "mmuscope load" "$T/err" "$T/out" || true
+	return 0
+}
+
+tc_real_load_errors() {
+	unloaded || { skip_case "$why"; return; }
+	sleep 100 & dead=$!
+	kill $dead; wait $dead 2>/dev/null
+	mmu load --pid $dead "$KO"
+	expect_rc 1 || return 1
+	grep -q "no such process $dead" "$T/err" || die_case "ESRCH text" || return 1
+	[ -d /sys/module/mmuscope ] && die_case "module loaded after a failed load" && return 1
+	mmu load --pid 2 "$KO"
+	expect_rc 1 || return 1
+	grep -q 'kernel thread' "$T/err" || die_case "EINVAL text" || return 1
+	mmu load /nonexistent/mmuscope.ko
+	expect_rc 1 || return 1
+	grep -q 'No such file' "$T/err" || die_case "missing file" || return 1
+	printf 'not an ELF module' >"$T/bad.ko"
+	mmu load "$T/bad.ko"
+	expect_rc 1 || return 1
+	grep -q 'invalid module format\|could not load' "$T/err" || die_case "bad module text" || return 1
+	[ -d /sys/module/mmuscope ] && die_case "loaded" && return 1
+	return 0
+}
+
+tc_real_load_status_unload() {
+	unloaded || { skip_case "$why"; return; }
+	mmu load
+	expect_rc 0 || return 1
+	grep -q "loaded .*mmuscope.ko" "$T/out" || die_case "found no build-tree module" || return 1
+	mmu load
+	expect_rc 1 || return 1
+	grep -q 'already loaded' "$T/err" || die_case "EEXIST text" || return 1
+	mmu --color=never status
+	expect_rc 0 || return 1
+	grep -q "kernel $(uname -r)" "$T/out" || die_case "status kernel != uname -r" || return 1
+	lv=4
+	grep -qw la57 /proc/cpuinfo && lv=5
+	grep -q "$lv-level paging" "$T/out" || die_case "status paging != cpu la57 ($lv)" || return 1
+	mmu unload
+	expect_rc 0 || return 1
+	[ -d /sys/module/mmuscope ] && die_case "still loaded" && return 1
+	mmu unload
+	expect_rc 1 || return 1
+	grep -q 'not loaded' "$T/err" || die_case "second unload text"
+}
+
+tc_real_not_root() {
+	unloaded || { skip_case "$why"; return; }
+	command -v setpriv >/dev/null || { skip_case "setpriv not available"; return; }
+	start_workload || { die_case "workload did not start"; return; }
+	"$MMU" load --pid "$WLPID" >/dev/null 2>&1 || { die_case "load"; return; }
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$MMU" maps "$WLPID" >"$T/out" 2>"$T/err"
+	rc=$?
+	cat "$T/err"
+	stop_workload
+	"$MMU" unload >/dev/null 2>&1
+	expect_rc 1 || return 1
+	grep -q 'root' "$T/err" || die_case "no 'root' in the message" || return 1
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$MMU" unload >"$T/out" 2>"$T/err"
+	rc=$?
+	expect_rc 1
+}
+
+tc_real_load_pid_and_views() {
+	unloaded || { skip_case "$why"; return; }
+	start_workload || { die_case "workload did not start"; return; }
+	sleep 100 & other=$!
+	mmu load --pid "$WLPID" --pid $other
+	expect_rc 0 || { kill $other; return 1; }
+	mmu -j status
+	kill $other; wait $other 2>/dev/null
+	grep -q "\"pid\":$WLPID" "$T/out" && grep -q "\"pid\":$other" "$T/out" ||
+		die_case "targets not both listed" || return 1
+	[ -r $ROOT/$WLPID/maps ] || { skip_case "module has no maps view yet (walker not merged)"; return; }
+	mmu --color=never maps "$WLPID"
+	expect_rc 0 || return 1
+	grep -q '\[stack\]' "$T/out" || die_case "no [stack] group" || return 1
+	mmu maps "$WLPID" --raw
+	expect_rc 0 || return 1
+	cmp "$T/out" $ROOT/$WLPID/maps >/dev/null 2>&1 || true
+	mmu --color=never summary "$WLPID"
+	expect_rc 0 || return 1
+	return 0
+}
+
+tc_real_check_vs_pagemap() {
+	with_workload || { skip_case "$why"; return; }
+	[ -r $ROOT/$WLPID/maps ] || { skip_case "module has no maps view yet (walker not merged)"; return; }
+	mmu check "$WLPID" --stop
+	expect_rc 0 || return 1
+	grep -q '^OK' "$T/out" || die_case "check not OK"
+}
+
+tc_real_maps_json_vs_smaps() {
+	with_workload || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	[ -r $ROOT/$WLPID/maps ] || { skip_case "module has no maps view yet (walker not merged)"; return; }
+	mmu -j maps "$WLPID"
+	expect_rc 0 || return 1
+	thp=$(wl_get thp)
+	# The kernel's view: AnonHugePages of the THP window's VMA in smaps.
+	py 'import json,sys
+d=json.load(open(sys.argv[1])); thp=int(sys.argv[3],16); pid=sys.argv[2]
+vma=None; ahp=0
+for l in open("/proc/%s/smaps"%pid):
+    f=l.split()
+    if "-" in f[0] and len(f)>=5 and all(c in "0123456789abcdef-" for c in f[0]):
+        s,e=(int(x,16) for x in f[0].split("-")); cur=(s<=thp<e)
+    elif f[0]=="AnonHugePages:" and cur: ahp=int(f[1])*1024
+huge=sum(int(r["end"],16)-int(r["start"],16) for r in d["runs"]
+         if r.get("pagesize")=="2M" and "pfn" in r and int(r["start"],16)<=thp+8*2**20 and int(r["end"],16)>thp-2*2**20)
+assert huge==ahp, (huge, ahp)
+print("2M-mapped bytes in THP VMA:", huge, "smaps AnonHugePages:", ahp)' "$T/out" "$WLPID" "$thp" ||
+		die_case "2M runs != smaps AnonHugePages"
+}
+
+tc_real_translate_vs_pagemap() {
+	with_workload || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	[ -e $ROOT/$WLPID/translate ] || { skip_case "module has no translate view yet (walker not merged)"; return; }
+	for addr in $(wl_get anon) $(wl_get thp) $(wl_get file); do
+		mmu -j translate "$WLPID" "$addr"
+		expect_rc 0 || return 1
+		py 'import json,struct,sys
+d=json.load(open(sys.argv[1])); pid=sys.argv[2]; va=int(sys.argv[3],16)
+ps=4096
+with open("/proc/%s/pagemap"%pid,"rb") as f:
+    f.seek(va//ps*8); e=struct.unpack("<Q",f.read(8))[0]
+assert e>>63, "pagemap: not present"
+pa=(e & ((1<<55)-1))*ps + va%ps
+assert int(d["pa"],16)==pa, (d["pa"], hex(pa))' "$T/out" "$WLPID" "$addr" ||
+			die_case "translate $addr != pagemap" || return 1
+	done
+	mmu --color=never translate "$WLPID" "$(wl_get anon)"
+	grep -q '└─ pa 0x' "$T/out" || die_case "tree has no pa line" || return 1
+	mmu translate "$WLPID" 0xffffffffff600000
+	expect_rc 1 || return 1
+	grep -q 'not a user address' "$T/err" || die_case "kernel address text" || return 1
+	# Non-canonical with 4- and 5-level paging alike (bit 56 set alone).
+	mmu translate "$WLPID" 0x0100000000000000
+	expect_rc 1 || return 1
+	grep -q 'not a user address' "$T/err" || die_case "non-canonical text"
+}
+
+tc_real_faults_and_prom() {
+	with_workload || { skip_case "$why"; return; }
+	[ -r $ROOT/$WLPID/fault_stats ] || { skip_case "module has no fault_stats yet (faults not merged)"; return; }
+	kill -USR1 "$WLPID"
+	sleep 1
+	mmu --color=never faults "$WLPID" --hist
+	expect_rc 0 || return 1
+	grep -q 'class = all' "$T/out" || die_case "no histogram" || return 1
+	# The stream: events of the next round, their addresses in the
+	# workload's own regions (as it printed them).
+	timeout 120 "$MMU" -j faults "$WLPID" --stream --count 20 >"$T/stream" 2>"$T/err" &
+	sp=$!
+	sleep 2
+	kill -USR1 "$WLPID"
+	wait $sp
+	rc=$?
+	echo "stream exit $rc"; head -n 3 "$T/stream"
+	expect_rc 0 || return 1
+	[ "$(grep -c "\"pid\":$WLPID" "$T/stream")" = 20 ] || die_case "not 20 events of $WLPID" || return 1
+	if have_py; then
+		py 'import json,sys
+ev=[json.loads(l) for l in open(sys.argv[1])]
+lay=dict(kv.split("=") for kv in open(sys.argv[2]).readline().split())
+regions=[(int(lay[k],16), int(lay[k],16)+int(lay[k+"_len"])) for k in ("anon","thp","file","cow")]
+inside=[e for e in ev if "va" in e and any(a<=int(e["va"],16)<b for a,b in regions)]
+assert len(inside)>=10, (len(inside), ev[:3])' "$T/stream" "$WLOUT" || die_case "stream addresses" || return 1
+	fi
+	mmu -j faults "$WLPID" --interval 0.2 --count 2
+	expect_rc 0 || return 1
+	[ "$(grep -c '"stats"' "$T/out")" = 2 ] || die_case "--interval --count 2" || return 1
+	have_prom || { skip_case "python3-prometheus-client not available"; return; }
+	mmu prom
+	expect_rc 0 || return 1
+	py 'import sys
+from prometheus_client.parser import text_string_to_metric_families as parse
+fams={f.name:f for f in parse(open(sys.argv[1]).read())}
+c=[s for s in fams["mmu_page_faults"].samples if s.labels["pid"]==sys.argv[2] and s.labels["class"]=="all"]
+assert c and c[0].value>0, c' "$T/out" "$WLPID" || die_case "prom does not parse"
+}
+
+tc_real_run_vs_rusage() {
+	real_preflight || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	[ -d /sys/module/mmuscope ] || "$MMU" load >/dev/null
+	[ -e $ROOT/version ] || { die_case "no module"; return; }
+	# Does the module count faults yet?  Probe with a throwaway target.
+	mmu -j run -o "$T/run.json" -- $PY -c 'import mmap; m=mmap.mmap(-1, 64<<20); [m.__setitem__(i, 1) for i in range(0, 64<<20, 4096)]'
+	grep -q 'not provided by this module' "$T/err" &&
+		{ skip_case "module has no fault_stats yet (faults not merged)"; return; }
+	expect_rc 0 || return 1
+	cat "$T/run.json"
+	py 'import json,sys
+d=json.load(open(sys.argv[1]))
+s={r["class"]:r["count"] for r in d["stats"]}
+ru=d["rusage"]["minflt"]+d["rusage"]["majflt"]
+if not s.get("all"):
+    sys.exit(4)
+assert ru>=16384, ru
+assert abs(s["all"]-ru) <= ru*0.05+50, (s["all"], ru)
+print("module", s["all"], "rusage", ru)' "$T/run.json"
+	r=$?
+	[ $r = 4 ] && { skip_case "module counts no faults yet (faults not merged)"; return; }
+	[ $r = 0 ] || die_case "run's fault count differs from getrusage by > 5%" || return 1
+	mmu run -- sh -c 'exit 7'
+	expect_rc 7 || return 1
+	grep -q 'Page-fault report' "$T/err" || die_case "no report on stderr" || return 1
+	mmu run -- /nonexistent/command
+	expect_rc 127 || return 1
+	grep -q 'cannot run /nonexistent/command' "$T/err" || die_case "exec error text"
+}
+
+# ---------------------------------------------------------------- main
+
+if ! "$MMU" --version >/dev/null 2>&1; then
+	echo "1..1"
+	echo "ok 1 reader # SKIP $MMU does not run here (not built, or another arch)"
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0"
+	exit 4
+fi
+make_fake
+echo "TAP version 13"
+for c in help_everywhere usage_errors json_errors_on_stderr fake_not_a_target \
+	 fake_maps_raw_is_verbatim fake_maps_table fake_maps_json fake_translate_tree \
+	 fake_translate_json fake_summary fake_summary_json fake_faults fake_faults_json \
+	 fake_faults_stream fake_prom fake_status; do
+	run_case $c
+done
+for c in real_not_loaded real_load_errors real_load_status_unload real_not_root \
+	 real_load_pid_and_views real_check_vs_pagemap real_maps_json_vs_smaps \
+	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage; do
+	run_case $c
+done
+stop_workload
+echo "1..$n"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+[ $fail = 0 ]

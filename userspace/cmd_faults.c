@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmuscope reader: `faults PID`, fault counts, percentiles, histograms, stream. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "mmuscope.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* SIGINT/SIGTERM end the loops: no SA_RESTART, so a blocked read returns. */
+void install_stop_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int fault_stats_rows(const struct kv_doc *d, struct fstat_row **rows, size_t *n)
+{
+	size_t i;
+
+	*rows = xmalloc((d->n ? d->n : 1) * sizeof(**rows));
+	*n = 0;
+	for (i = 0; i < d->n; i++) {
+		const struct kv_line *l = &d->lines[i];
+		struct fstat_row *r = &(*rows)[*n];
+		const char *c = kv_get(l, "class");
+
+		if (!kv_is_data(l) || !c)
+			continue;
+		memset(r, 0, sizeof(*r));
+		r->class = (char *)c;
+		if (kv_u64(l, "count", &r->count))
+			continue;
+		r->sum_ns = kv_u64_or(l, "sum_ns", 0);
+		r->min_ns = kv_u64_or(l, "min_ns", 0);
+		r->max_ns = kv_u64_or(l, "max_ns", 0);
+		r->p50_ns = kv_u64_or(l, "p50_ns", 0);
+		r->p90_ns = kv_u64_or(l, "p90_ns", 0);
+		r->p99_ns = kv_u64_or(l, "p99_ns", 0);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* --class LIST: comma-separated class names; NULL selects every class. */
+static const char *class_filter;
+
+static bool class_selected(const char *class, const char *dflt)
+{
+	const char *list = class_filter ? class_filter : dflt;
+	size_t n = strlen(class);
+	const char *p;
+
+	if (!list)
+		return true;
+	for (p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, class, n) && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+static const struct fstat_row *find_row(const struct fstat_row *rows, size_t n, const char *class)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(rows[i].class, class))
+			return &rows[i];
+	return NULL;
+}
+
+/* With @prev and @interval, a rate column shows faults/s since @prev. */
+void fault_stats_table(FILE *f, const struct fstat_row *rows, size_t n,
+		       const struct fstat_row *prev, size_t nprev, double interval)
+{
+	char a[6][32];
+	size_t i;
+
+	fprintf(f, "%s%-14s %10s", col(C_BOLD), "CLASS", "COUNT");
+	if (interval > 0)
+		fprintf(f, " %10s", "PER-SEC");
+	fprintf(f, " %9s %9s %9s %9s %9s %9s%s\n", "AVG", "MIN", "P50", "P90", "P99", "MAX", col(C_RESET));
+	for (i = 0; i < n; i++) {
+		const struct fstat_row *r = &rows[i];
+		bool all = !strcmp(r->class, "all");
+
+		if (!all && !r->count)
+			continue;	/* the module lists every class, also empty */
+		if (!class_selected(r->class, NULL))
+			continue;
+		fprintf(f, "%s%-14s%s %10" PRIu64, all ? col(C_BOLD) : "", r->class,
+		       all ? col(C_RESET) : "", r->count);
+		if (interval > 0) {
+			const struct fstat_row *p = prev ? find_row(prev, nprev, r->class) : NULL;
+			uint64_t d = p && r->count >= p->count ? r->count - p->count : r->count;
+
+			fprintf(f, " %10.0f", d / interval);
+		}
+		if (!r->count) {
+			fprintf(f, " %9s %9s %9s %9s %9s %9s\n", "-", "-", "-", "-", "-", "-");
+			continue;
+		}
+		fprintf(f, " %9s %9s %9s %9s %9s %9s\n",
+		       human_ns(r->sum_ns / r->count, a[0], sizeof(a[0])),
+		       human_ns(r->min_ns, a[1], sizeof(a[1])),
+		       human_ns(r->p50_ns, a[2], sizeof(a[2])),
+		       human_ns(r->p90_ns, a[3], sizeof(a[3])),
+		       human_ns(r->p99_ns, a[4], sizeof(a[4])),
+		       human_ns(r->max_ns, a[5], sizeof(a[5])));
+	}
+}
+
+void fault_stats_json(struct jw *w, const struct fstat_row *rows, size_t n)
+{
+	size_t i;
+
+	jw_arr_begin(w);
+	for (i = 0; i < n; i++) {
+		if (!class_selected(rows[i].class, NULL))
+			continue;
+		jw_obj_begin(w);
+		jw_key(w, "class");
+		jw_str(w, rows[i].class);
+		jw_key(w, "count");
+		jw_u64(w, rows[i].count);
+		jw_key(w, "sum_ns");
+		jw_u64(w, rows[i].sum_ns);
+		jw_key(w, "min_ns");
+		jw_u64(w, rows[i].min_ns);
+		jw_key(w, "max_ns");
+		jw_u64(w, rows[i].max_ns);
+		jw_key(w, "p50_ns");
+		jw_u64(w, rows[i].p50_ns);
+		jw_key(w, "p90_ns");
+		jw_u64(w, rows[i].p90_ns);
+		jw_key(w, "p99_ns");
+		jw_u64(w, rows[i].p99_ns);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/*
+ * bcc-style: a bar per bucket scaled to the class's largest.  By default
+ * the module's log-linear buckets are summed into powers of two (every
+ * one from the first to the last non-empty, as bcc prints them); --fine
+ * shows them as the module gives them.
+ */
+static bool hist_fine;
+
+static void print_bar_row(uint64_t lo, uint64_t hi, uint64_t c, uint64_t max)
+{
+	const int width = 40;
+	char bar[64];
+	int len = max ? (int)((c * width + max - 1) / max) : 0;
+
+	memset(bar, '*', len);
+	bar[len] = '\0';
+	printf("%10" PRIu64 " -> %-10" PRIu64 " : %-10" PRIu64 " |%s%-*s%s|\n",
+	       lo, hi, c, col(C_GREEN), width, bar, col(C_RESET));
+}
+
+static int log2_floor(uint64_t v)
+{
+	return v ? 63 - __builtin_clzll(v) : 0;
+}
+
+static void print_hist(const struct kv_doc *d)
+{
+	uint64_t pow2[65];
+	size_t i, j, k;
+
+	for (i = 0; i < d->n; i = k) {
+		const char *class = kv_get(&d->lines[i], "class");
+		uint64_t max = 0, total = 0, c;
+		int b, first = 64, last = 0;
+
+		k = i + 1;
+		if (!kv_is_data(&d->lines[i]) || !class)
+			continue;
+		while (k < d->n && kv_get(&d->lines[k], "class") &&
+		       !strcmp(kv_get(&d->lines[k], "class"), class))
+			k++;
+		if (!class_selected(class, "all,minor,major"))
+			continue;
+		memset(pow2, 0, sizeof(pow2));
+		for (j = i; j < k; j++) {
+			c = kv_u64_or(&d->lines[j], "count", 0);
+			b = log2_floor(kv_u64_or(&d->lines[j], "lo_ns", 0));
+			pow2[b] += c;
+			total += c;
+			if (c && b < first)
+				first = b;
+			if (c && b > last)
+				last = b;
+			if (hist_fine && c > max)
+				max = c;
+		}
+		if (!hist_fine)
+			for (b = first; b <= last; b++)
+				if (pow2[b] > max)
+					max = pow2[b];
+		printf("\n%sclass = %s%s  (%" PRIu64 " faults)\n", col(C_BOLD), class, col(C_RESET), total);
+		printf("%24s : %-10s %-42s\n", "latency (ns)", "count", "distribution");
+		if (!hist_fine) {
+			for (b = first; b <= last && total; b++)
+				print_bar_row(b ? 1ULL << b : 0, (1ULL << (b + 1)) - 1, pow2[b], max);
+			continue;
+		}
+		for (j = i; j < k; j++)
+			print_bar_row(kv_u64_or(&d->lines[j], "lo_ns", 0),
+				      kv_u64_or(&d->lines[j], "hi_ns", 0),
+				      kv_u64_or(&d->lines[j], "count", 0), max);
+	}
+}
+
+static void hist_json(struct jw *w, const struct kv_doc *d)
+{
+	size_t i;
+
+	jw_arr_begin(w);
+	for (i = 0; i < d->n; i++)
+		if (kv_is_data(&d->lines[i]) && kv_get(&d->lines[i], "class") &&
+		    class_selected(kv_get(&d->lines[i], "class"), NULL))
+			jw_kv_line(w, &d->lines[i]);
+	jw_arr_end(w);
+}
+
+/* fault_stats' line without class=: the tracer's state. */
+static const struct kv_line *tracer_line(const struct kv_doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (kv_is_data(&d->lines[i]) && !kv_get(&d->lines[i], "class"))
+			return &d->lines[i];
+	return NULL;
+}
+
+/* One event line: known keys in columns, the rest as they come. */
+static void print_event(const struct kv_line *l)
+{
+	static const char *const known[] = {
+		"pid", "tid", "comm", "va", "ip", "err", "error", "class", "lat_ns",
+		"latency_ns", "ts_ns",
+	};
+	char t[32];
+	uint64_t lat, lost;
+	size_t j, k;
+
+	if (!kv_u64(l, "lost", &lost) && l->n == 1) {
+		printf("%s... %" PRIu64 " events lost (buffer full)%s\n", col(C_RED), lost, col(C_RESET));
+		return;
+	}
+	lat = kv_u64_or(l, "lat_ns", kv_u64_or(l, "latency_ns", 0));
+	printf("%-7s %-7s %-16s %-18s %-18s %-5s %9s  %s",
+	       kv_get(l, "pid") ?: "-", kv_get(l, "tid") ?: "-", kv_get(l, "comm") ?: "-",
+	       kv_get(l, "va") ?: "-", kv_get(l, "ip") ?: "-",
+	       kv_get(l, "err") ?: kv_get(l, "error") ?: "-",
+	       human_ns(lat, t, sizeof(t)), kv_get(l, "class") ?: "-");
+	for (j = 0; j < l->n; j++) {
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (!strcmp(l->kv[j].key, known[k]))
+				break;
+		if (k == sizeof(known) / sizeof(known[0]))
+			printf(" %s=%s", l->kv[j].key, l->kv[j].val);
+	}
+	printf("\n");
+}
+
+static int stream(pid_t pid, uint64_t count)
+{
+	char path[4096], *buf, *nl, *s;
+	size_t len = 0, cap = 65536;
+	uint64_t seen = 0;
+	struct jw *w;
+	ssize_t n;
+	int fd;
+
+	mmu_target_path(pid, "faults", path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == EBUSY) {
+		p_err("%s: another reader has the stream open (one at a time)", path);
+		return EXIT_ERR;
+	}
+	if (fd < 0) {
+		p_err("%s: %s", path, strerror(errno));
+		return EXIT_ERR;
+	}
+	buf = xmalloc(cap);
+	if (!json_output)
+		printf("%s%-7s %-7s %-16s %-18s %-18s %-5s %9s  %s%s\n", col(C_BOLD), "PID", "TID",
+		       "COMM", "VA", "IP", "ERR", "LATENCY", "CLASSES", col(C_RESET));
+	fflush(stdout);
+	while (!stop && (!count || seen < count)) {
+		if (len + 1 >= cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+
+			if (err == ESRCH)
+				break;	/* the target exited: the stream ends */
+			p_err("%s: %s", path, strerror(err));
+			free(buf);
+			close(fd);
+			return EXIT_ERR;
+		}
+		if (n == 0)
+			break;
+		len += n;
+		buf[len] = '\0';
+		s = buf;
+		while ((nl = strchr(s, '\n')) && (!count || seen < count)) {
+			struct kv_line l;
+
+			*nl = '\0';
+			kv_parse_line(s, &l);
+			if (kv_is_data(&l)) {
+				seen += !kv_get(&l, "lost");
+				if (json_output) {
+					w = jw_new(stdout, false);
+					jw_kv_line(w, &l);
+					jw_destroy(w);
+				} else {
+					print_event(&l);
+				}
+			} else if (l.comment && !json_output) {
+				printf("%s%s%s\n", col(C_DIM), l.comment, col(C_RESET));
+			}
+			free(l.kv);
+			s = nl + 1;
+		}
+		len -= s - buf;
+		memmove(buf, s, len);
+		fflush(stdout);
+	}
+	free(buf);
+	close(fd);
+	return EXIT_OK;
+}
+
+static int show_once(pid_t pid, bool hist, const struct fstat_row *prev, size_t nprev,
+		     double interval, struct fstat_row **rowsp, size_t *np,
+		     struct kv_doc *statsp)
+{
+	struct kv_doc stats, hd = { 0 };
+	struct fstat_row *rows;
+	size_t n;
+	char comm[64];
+
+	if (mmu_read_target_doc(pid, "fault_stats", &stats))
+		return -1;
+	if (hist && mmu_read_target_doc(pid, "fault_hist", &hd)) {
+		kv_doc_free(&stats);
+		return -1;
+	}
+	fault_stats_rows(&stats, &rows, &n);
+	if (json_output) {
+		struct jw *w = jw_new(stdout, false);
+
+		jw_obj_begin(w);
+		jw_key(w, "pid");
+		jw_i64(w, pid);
+		jw_key(w, "stats");
+		fault_stats_json(w, rows, n);
+		if (tracer_line(&stats)) {
+			jw_key(w, "tracer");
+			jw_kv_line(w, tracer_line(&stats));
+		}
+		if (hist) {
+			jw_key(w, "hist");
+			hist_json(w, &hd);
+		}
+		jw_obj_end(w);
+		jw_destroy(w);
+	} else {
+		const struct fstat_row *all = find_row(rows, n, "all");
+
+		printf("%spid %d (%s)%s: %" PRIu64 " page faults\n", col(C_BOLD), pid,
+		       proc_comm(pid, comm, sizeof(comm))[0] ? comm : "exited",
+		       col(C_RESET), all ? all->count : 0);
+		const struct kv_line *tl = tracer_line(&stats);
+
+		fault_stats_table(stdout, rows, n, prev, nprev, interval);
+		if (tl) {
+			printf("%stracer:", col(C_DIM));
+			for (size_t j = 0; j < tl->n; j++)
+				printf(" %s=%s", tl->kv[j].key, tl->kv[j].val);
+			printf("%s\n", col(C_RESET));
+		}
+		if (hist)
+			print_hist(&hd);
+	}
+	kv_doc_free(&hd);
+	*rowsp = rows;
+	*np = n;
+	*statsp = stats;	/* rows point into it */
+	return 0;
+}
+
+int do_faults(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "hist", no_argument, NULL, 'H' },
+		{ "stream", no_argument, NULL, 's' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "class", required_argument, NULL, 'C' },
+		{ "fine", no_argument, NULL, 'F' },
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fstat_row *rows = NULL, *prev = NULL;
+	struct kv_doc stats = { 0 }, pstats = { 0 };
+	size_t n = 0, nprev = 0;
+	bool hist = false, do_stream = false, added = false;
+	double interval = 0;
+	uint64_t count = 0, iter;
+	char dir[4096];
+	pid_t pid;
+	int opt, ret, rc = EXIT_OK;
+
+	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:Fjh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'H':
+			hist = true;
+			break;
+		case 's':
+			do_stream = true;
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &interval))
+				return cmd_usage_err("faults", "--interval takes seconds > 0, not '%s'", optarg);
+			break;
+		case 'C':
+			class_filter = optarg;
+			break;
+		case 'F':
+			hist_fine = true;
+			break;
+		case 'c':
+			if (parse_dec_u64(optarg, &count) || !count)
+				return cmd_usage_err("faults", "--count takes a number > 0, not '%s'", optarg);
+			break;
+		default:
+			ret = cmd_common_opt("faults", opt, argv);
+			if (ret >= 0)
+				return ret;
+		}
+	}
+	ret = pid_arg("faults", argc, argv, &pid);
+	if (ret >= 0)
+		return ret;
+	if (optind < argc)
+		return cmd_usage_err("faults", "unexpected argument '%s'", argv[optind]);
+	if (do_stream && (hist || interval > 0))
+		return cmd_usage_err("faults", "--stream goes alone (not with --hist or --interval)");
+	if (count && !do_stream && interval <= 0)
+		return cmd_usage_err("faults", "--count needs --stream or --interval");
+	if (mmu_preflight())
+		return EXIT_ERR;
+	mmu_target_path(pid, NULL, dir, sizeof(dir));
+	if (access(dir, F_OK)) {
+		/* Counting starts when a process becomes a target. */
+		if (!do_stream && interval <= 0) {
+			p_err("process %d is not a target: no faults were counted", pid);
+			p_hint("trace it from now with `mmuscope faults %d --interval 1`, or from exec with `mmuscope run -- CMD`", pid);
+			return EXIT_ERR;
+		}
+		if (mmu_target_attach(pid, &added))
+			return EXIT_ERR;
+	}
+	install_stop_handlers();
+	if (do_stream) {
+		rc = stream(pid, count);
+		goto out;
+	}
+	for (iter = 0; !stop; iter++) {
+		if (interval > 0 && !json_output && use_color)
+			printf("\033[H\033[2J");
+		if (show_once(pid, hist, prev, nprev, interval, &rows, &n, &stats)) {
+			rc = EXIT_ERR;
+			break;
+		}
+		free(prev);
+		kv_doc_free(&pstats);
+		prev = rows;
+		nprev = n;
+		pstats = stats;
+		fflush(stdout);
+		if (interval <= 0 || (count && iter + 1 >= count))
+			break;
+		if (!json_output && !use_color)
+			printf("\n");
+		struct timespec ts = { (time_t)interval,
+				       (long)((interval - (time_t)interval) * 1e9) };
+		while (nanosleep(&ts, &ts) && errno == EINTR && !stop)
+			;
+	}
+	free(prev);
+	kv_doc_free(&pstats);
+out:
+	mmu_target_detach(pid, added);
+	return rc;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmuscope reader: diagnostics, strict number parsing, human units, colour. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "mmuscope.h"
+
+/*
+ * The one error helper: plain text on stderr, or one JSON object per line
+ * on stderr in --json mode, so stdout stays pure data either way.
+ */
+static void p_msg(const char *level, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (json_output) {
+		fprintf(stderr, "{\"%s\": \"", level);
+		json_escape(stderr, buf);
+		fprintf(stderr, "\"}\n");
+		return;
+	}
+	if (!strcmp(level, "hint"))
+		fprintf(stderr, "%s: %s\n", prog, buf);
+	else
+		fprintf(stderr, "%s: %s: %s\n", prog, level, buf);
+}
+
+void p_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	p_msg("error", fmt, ap);
+	va_end(ap);
+}
+
+void p_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	p_msg("warning", fmt, ap);
+	va_end(ap);
+}
+
+/* A line that tells the user what to do after an error. */
+void p_hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	p_msg("hint", fmt, ap);
+	va_end(ap);
+}
+
+/* Decimal only, the whole string, no sign, no overflow. */
+int parse_dec_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "0x..." hex or plain decimal (never octal), the whole string. */
+int parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s)
+		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit((unsigned char)s[2]))
+			return -EINVAL;
+		errno = 0;
+		v = strtoull(s + 2, &end, 16);
+		if (errno || *end)
+			return -EINVAL;
+		*out = v;
+		return 0;
+	}
+	return parse_dec_u64(s, out);
+}
+
+int parse_pid(const char *s, pid_t *out)
+{
+	uint64_t v;
+
+	if (parse_dec_u64(s, &v) || v == 0 || v > 0x3fffffff)
+		return -EINVAL;
+	*out = (pid_t)v;
+	return 0;
+}
+
+/* Addresses: 0x-prefixed hex, or decimal. Bare hex is refused, not guessed. */
+int parse_addr(const char *s, uint64_t *out)
+{
+	return parse_u64(s, out);
+}
+
+int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v <= 0 || v > 86400)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+const char *human_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "K", "M", "G", "T", "P", "E" };
+	double v = (double)bytes;
+	unsigned int i = 0;
+
+	while (v >= 1024 && i + 1 < sizeof(unit) / sizeof(unit[0])) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, size, "%lluB", (unsigned long long)bytes);
+	else if (v == floor(v))
+		snprintf(buf, size, "%.0f%s", v, unit[i]);
+	else
+		snprintf(buf, size, "%.1f%s", v, unit[i]);
+	return buf;
+}
+
+const char *human_ns(uint64_t ns, char *buf, size_t size)
+{
+	if (ns < 1000)
+		snprintf(buf, size, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, size, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, size, "%.1fms", ns / 1e6);
+	else
+		snprintf(buf, size, "%.2fs", ns / 1e9);
+	return buf;
+}
+
+/* The module's page-size names: decimal and a K/M/G suffix. */
+uint64_t pagesize_bytes(const char *s)
+{
+	uint64_t v;
+	char num[32];
+	size_t n;
+	int shift;
+
+	if (!s)
+		return 0;
+	n = strlen(s);
+	if (n < 2 || n >= sizeof(num))
+		return 0;
+	switch (s[n - 1]) {
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	case 'T': shift = 40; break;
+	default: return parse_dec_u64(s, &v) ? 0 : v;
+	}
+	memcpy(num, s, n - 1);
+	num[n - 1] = '\0';
+	if (parse_dec_u64(num, &v) || v > (UINT64_MAX >> shift))
+		return 0;
+	return v << shift;
+}
+
+const char *col(const char *code)
+{
+	static char buf[4][16];
+	static int i;
+
+	if (!use_color)
+		return "";
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "\033[%sm", code);
+	return buf[i];
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p) {
+		p_err("out of memory");
+		exit(EXIT_ERR);
+	}
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) {
+		p_err("out of memory");
+		exit(EXIT_ERR);
+	}
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p) {
+		p_err("out of memory");
+		exit(EXIT_ERR);
+	}
+	return p;
+}
+
+char *proc_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	buf[0] = '\0';
+	f = fopen(path, "re");
+	if (!f)
+		return buf;
+	if (!fgets(buf, size, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+bool proc_exists(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	return access(path, F_OK) == 0;
+}
+
+uint64_t base_page_size(void)
+{
+	static uint64_t ps;
+
+	if (!ps)
+		ps = (uint64_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
