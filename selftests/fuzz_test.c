@@ -416,9 +416,24 @@ static const char *const boundary[] = {
 
 static const char nasty[] = "0123456789+-xX abcdefABCDEF\n\t.yYnNoO";
 
-/* One input for @f; @pids are numbers worth trying as targets. */
+static size_t gen_input_any(struct rng *r, struct fuzz_ctx *c, char *buf);
+
+/*
+ * One input for @f.  sysfs (follow) takes at most a page per write and
+ * reports the rest as not written: that is the kernel's business, so
+ * inputs for it stop at a page.
+ */
 static size_t gen_input(struct rng *r, struct fuzz_ctx *c, enum ffile f,
 			char *buf)
+{
+	size_t len = gen_input_any(r, c, buf);
+
+	if (f == F_FOLLOW && len > 4096)
+		len = 4096;
+	return len;
+}
+
+static size_t gen_input_any(struct rng *r, struct fuzz_ctx *c, char *buf)
 {
 	size_t len, i;
 	const char *s;
@@ -498,7 +513,6 @@ static size_t gen_input(struct rng *r, struct fuzz_ctx *c, enum ffile f,
 		}
 		return len;
 	}
-	(void)f;
 }
 
 /* ------------------------------------------------------------------ */
@@ -565,10 +579,10 @@ static const char *check_effect(struct fuzz_ctx *c, enum ffile f,
 /* Up to @size-1 bytes of @buf, escaped, for messages. */
 static const char *show(const char *buf, size_t len)
 {
-	static __thread char out[200];
+	static __thread char out[216];
 	size_t i, o = 0;
 
-	for (i = 0; i < len && o + 8 < sizeof(out); i++) {
+	for (i = 0; i < len && o + 24 < sizeof(out); i++) {
 		unsigned char ch = buf[i];
 
 		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
@@ -576,9 +590,9 @@ static const char *show(const char *buf, size_t len)
 		else
 			o += snprintf(out + o, sizeof(out) - o, "\\x%02x", ch);
 	}
-	if (i < len)
-		o += snprintf(out + o, sizeof(out) - o, "...(%zu)", len);
 	out[o] = '\0';
+	if (i < len)
+		snprintf(out + o, sizeof(out) - o, "...(%zu)", len);
 	return out;
 }
 
