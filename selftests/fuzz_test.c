@@ -33,6 +33,10 @@
 #define INPUT_MAX		8200
 #define TARGETS_BUF		24	/* module: char buf[24] in targets_write */
 #define NR_KIDS			FUZZ_THREADS
+/*
+ * Timeouts (s) are for the KASAN debug kernel under TCG, ~10x slower than
+ * the matrix's kernels; the harness default of 30 s is far too short there.
+ */
 
 /* ------------------------------------------------------------------ */
 /* deterministic random numbers (xorshift64*)                          */
@@ -754,7 +758,7 @@ FIXTURE_TEARDOWN(fuzz)
  * every parameter the module declares must be one this test knows.  Also
  * checks the security contract: every file is root-only.
  */
-TEST_F(fuzz, inventory)
+TEST_F_TIMEOUT(fuzz, inventory, 120)
 {
 	static const char *const known_params[] = {
 		"target_pid", "follow", "dump_on_load",
@@ -818,7 +822,7 @@ TEST_F(fuzz, inventory)
 }
 
 /* Seeded random inputs, one file after another, judged one by one. */
-TEST_F(fuzz, random_writes)
+TEST_F_TIMEOUT(fuzz, random_writes, 900)
 {
 	struct fuzz_ctx *c = &self->c;
 	static char before[STATE_MAX], after[STATE_MAX], follow[8];
@@ -866,7 +870,7 @@ TEST_F(fuzz, random_writes)
 }
 
 /* Bad user pointers: -EFAULT and no change. */
-TEST_F(fuzz, bad_pointers)
+TEST_F_TIMEOUT(fuzz, bad_pointers, 120)
 {
 	struct fuzz_ctx *c = &self->c;
 	static char before[STATE_MAX], after[STATE_MAX];
@@ -925,7 +929,7 @@ static size_t valid_cmd(struct fuzz_ctx *c, enum ffile f, char *buf, size_t n)
  * offset and writev fragments are refused as fragments (debugfs files);
  * sysfs takes each write as a whole value.
  */
-TEST_F(fuzz, partial_writes)
+TEST_F_TIMEOUT(fuzz, partial_writes, 120)
 {
 	struct fuzz_ctx *c = &self->c;
 	static char before[STATE_MAX], after[STATE_MAX];
@@ -1000,7 +1004,7 @@ TEST_F(fuzz, partial_writes)
 }
 
 /* Read-only files stay read-only, even for root. */
-TEST_F(fuzz, readonly_files)
+TEST_F_TIMEOUT(fuzz, readonly_files, 120)
 {
 	char dirs[2][256];
 	unsigned int d;
@@ -1106,7 +1110,7 @@ static void *worker_fn(void *arg)
 	return NULL;
 }
 
-TEST_F(fuzz, concurrent_writes)
+TEST_F_TIMEOUT(fuzz, concurrent_writes, 600)
 {
 	struct fuzz_ctx *c = &self->c;
 	struct worker w[FUZZ_THREADS];
@@ -1170,7 +1174,7 @@ static void *unload_fn(void *arg)
  * valid ones: since "module: Don't wait for GOING modules" a failing
  * first load makes the concurrent ones fail with -EBUSY too.)
  */
-TEST_F(fuzz, concurrent_loads)
+TEST_F_TIMEOUT(fuzz, concurrent_loads, 300)
 {
 	struct loader l[FUZZ_THREADS];
 	pthread_t th[FUZZ_THREADS];
@@ -1237,7 +1241,7 @@ static void gen_param_value(struct rng *r, struct fuzz_ctx *c, char *out,
  * target_pid, kstrtobool for the flags), then the module checks the pid.
  * A refused load leaves no module and no debugfs directory behind.
  */
-TEST_F(fuzz, load_params)
+TEST_F_TIMEOUT(fuzz, load_params, 900)
 {
 	static const char *const names[] = { "target_pid", "follow", "dump_on_load" };
 	struct fuzz_ctx *c = &self->c;

@@ -27,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -438,7 +439,7 @@ static int run_reader(double secs, const char *mode)
 	while (!stop && now() < end) {
 		DIR *root = opendir(ROOT);
 		struct dirent *e;
-		char pids[64][16];
+		char pids[64][NAME_MAX + 1];
 		unsigned int np = 0, i;
 
 		if (!root) {
@@ -451,10 +452,10 @@ static int run_reader(double secs, const char *mode)
 		closedir(root);
 		read_file(ROOT, "0", below(2) ? "targets" : "version", mode, &held);
 		for (i = 0; i < np && !stop; i++) {
-			char dir[128];
+			char dir[NAME_MAX + 64];
 			DIR *d;
 
-			snprintf(dir, sizeof(dir), ROOT "/%s", pids[i]);
+			snprintf(dir, sizeof(dir), ROOT "/%.255s", pids[i]);
 			d = opendir(dir);
 			if (!d) {
 				count_err(dir, errno);
@@ -479,6 +480,7 @@ static int run_reader(double secs, const char *mode)
 			held = -1;
 			hold_until = 0;
 			rc.holds++;
+			usleep(below(300000));	/* a window without holds */
 		}
 		/* Leave rmmod some windows in which nothing is open. */
 		if (np == 0 || below(2))
@@ -672,13 +674,26 @@ static int run_ctl(double secs, const char *ko, int nt)
 				bad("follow", -ret);
 		} else if (op < 14) {
 			harvest_all(t, nt);
-			ret = syscall(SYS_delete_module, "mmuscope", O_NONBLOCK);
-			if (ret == 0)
-				cc.unloads++;
-			else if (errno == EWOULDBLOCK)
-				cc.busy_unloads++;	/* readers hold files: correct */
-			else if (errno != ENOENT)
-				bad("delete_module", errno);
+			/*
+			 * Readers hold files most of the time: the first
+			 * EWOULDBLOCK is counted (correct), then keep trying
+			 * for a gap for up to half a second.
+			 */
+			for (int k = 0; k < 250; k++) {
+				ret = syscall(SYS_delete_module, "mmuscope", O_NONBLOCK);
+				if (ret == 0) {
+					cc.unloads++;
+					break;
+				}
+				if (errno != EWOULDBLOCK) {
+					if (errno != ENOENT)
+						bad("delete_module", errno);
+					break;
+				}
+				if (!k)
+					cc.busy_unloads++;	/* correct */
+				usleep(2000);
+			}
 		} else {
 			usleep(below(20000));
 		}
