@@ -1296,4 +1296,106 @@ TEST_F_TIMEOUT(fuzz, load_params, 900)
 	TH_LOG("%u loads accepted, %u refused", loaded, refused);
 }
 
+struct opener {
+	volatile bool stop;
+	unsigned long opens;
+};
+
+static volatile bool openers_paused;
+
+static void *opener_fn(void *arg)
+{
+	struct opener *o = arg;
+	char buf[256];
+
+	while (!o->stop) {
+		int fd;
+
+		if (openers_paused) {
+			usleep(1000);
+			continue;
+		}
+		fd = open(MMU_ROOT "/version", O_RDONLY);
+		if (fd < 0)
+			continue;
+		o->opens++;
+		if (read(fd, buf, sizeof(buf)) < 0)
+			o->opens += 0;
+		usleep(o->opens % 4 * 3000);	/* hold it over the next load */
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Unload, waiting out the openers' references (up to ~5 s). */
+static int unload_patiently(void)
+{
+	int ret = -EWOULDBLOCK;
+
+	for (int i = 0; i < 2500 && ret == -EWOULDBLOCK; i++) {
+		ret = mmu_unload();
+		if (ret == -EWOULDBLOCK)
+			usleep(2000);
+	}
+	return ret;
+}
+
+/*
+ * Loads that fail (target_pid of an exited process) while other threads
+ * open the files they create: the kernel frees a module whose init failed
+ * at once, whatever its reference count, so a file still open then would
+ * be closed through freed memory and drop a reference on whatever module
+ * instance is loaded next (found by `make stress`: refcount underflow, BUG
+ * in delete_module).  Every tenth load is a good one, which must show no
+ * negative count of users and unload cleanly.
+ */
+TEST_F_TIMEOUT(fuzz, open_during_failed_init, 900)
+{
+	struct opener o[3];
+	pthread_t th[3];
+	char params[64], buf[64];
+	pid_t gone = fork();
+	unsigned int i, loads = 0, opens = 0;
+
+	ASSERT_GE(gone, 0);
+	if (gone == 0)
+		_exit(0);
+	ASSERT_EQ(gone, waitpid(gone, NULL, 0));
+	snprintf(params, sizeof(params), "target_pid=%d", gone);
+	ASSERT_EQ(0, mmu_unload());
+	for (i = 0; i < 3; i++) {
+		memset(&o[i], 0, sizeof(o[i]));
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, opener_fn, &o[i]));
+	}
+	for (i = 1; i <= fuzz_iters() * 2; i++) {
+		if (i % 10) {
+			EXPECT_EQ(-ESRCH, mmu_load(params));
+			loads++;
+			continue;
+		}
+		if (mmu_load("")) {
+			EXPECT_EQ(0, mmu_load(""));
+			break;
+		}
+		usleep(30000);	/* stale closes, if any, land now */
+		ASSERT_GT(mmu_read_file("/sys/module/mmuscope/refcnt", buf, sizeof(buf)), 0);
+		EXPECT_LE(0, atoi(buf)) TH_LOG("refcnt %d after %u failed loads", atoi(buf), loads);
+		if (atoi(buf) < 0)
+			break;	/* unloading now would hit BUG_ON in delete_module */
+		openers_paused = true;
+		EXPECT_EQ(0, unload_patiently());
+		openers_paused = false;
+	}
+	for (i = 0; i < 3; i++) {
+		o[i].stop = true;
+		pthread_join(th[i], NULL);
+		opens += o[i].opens;
+	}
+	openers_paused = false;
+	if (mmu_is_loaded() && mmu_read_file("/sys/module/mmuscope/refcnt", buf, sizeof(buf)) > 0 &&
+	    atoi(buf) >= 0)
+		EXPECT_EQ(0, unload_patiently());
+	TH_LOG("%u failed loads, %u opens", loads, opens);
+}
+
 TEST_HARNESS_MAIN
