@@ -1367,7 +1367,7 @@ TEST_F_TIMEOUT(fuzz, open_during_failed_init, 900)
 		memset(&o[i], 0, sizeof(o[i]));
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, opener_fn, &o[i]));
 	}
-	for (i = 1; i <= fuzz_iters() * 2; i++) {
+	for (i = 1; i <= fuzz_iters(); i++) {
 		if (i % 10) {
 			EXPECT_EQ(-ESRCH, mmu_load(params));
 			loads++;
