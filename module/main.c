@@ -102,8 +102,6 @@ static int __init mmuscope_init(void)
 		       PTR_ERR(mmu_debugfs_root));
 		return PTR_ERR(mmu_debugfs_root);
 	}
-	debugfs_create_file("version", 0400, mmu_debugfs_root, NULL, &version_fops);
-	debugfs_create_file("targets", 0600, mmu_debugfs_root, NULL, &targets_fops);
 
 	ret = mmu_faults_init();
 	if (ret)
@@ -120,6 +118,15 @@ static int __init mmuscope_init(void)
 		mmu_views_load_report(t, dump_on_load);
 		mmu_target_put(t);
 	}
+	/*
+	 * Nothing may fail once a file exists: the kernel frees a module whose
+	 * init failed even while its files are open, and closing them would
+	 * then run freed code (and drop a reference on the next instance).
+	 * Hence the top-level files last, and a target's files only in
+	 * mmu_target_add(), after its last failure point.
+	 */
+	debugfs_create_file("version", 0400, mmu_debugfs_root, NULL, &version_fops);
+	debugfs_create_file("targets", 0600, mmu_debugfs_root, NULL, &targets_fops);
 	pr_info("loaded: version %s, %d-level paging, %lu-byte pages%s\n",
 		MMUSCOPE_VERSION, mmu_paging_levels(), PAGE_SIZE,
 		target_pid ? "" : ", no target");

@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmustress: the workloads of `make stress` (scripts/stress), one binary
+ * with three roles, each printing one "key=value" summary line at the end:
+ *
+ *   mmustress target SECONDS SEED
+ *	a process that keeps changing its address space: mmap/munmap,
+ *	mremap, mprotect, fork+exit, THP collapse (MADV_COLLAPSE) and split
+ *	(MADV_DONTNEED on part of a huge page), MADV_PAGEOUT to swap and
+ *	touching it back, plus a thread faulting in parallel.
+ *   mmustress reader SECONDS SEED walk|faults|hold
+ *	reads every file of every target directory in loops (writes a VA to
+ *	translate first); "faults" and "hold" also drain the fault streams
+ *	(the "walk" readers leave them unread: lost events); "hold" keeps
+ *	a file open for a while so that rmmod finds the module busy.  A
+ *	directory listing decides what is read, so files that other parts
+ *	of the module add later are read as soon as they exist.
+ *   mmustress ctl SECONDS SEED MODULE.ko NTARGETS
+ *	spawns and restarts targets, adds, removes and prunes them, toggles
+ *	follow, loads and unloads the module (EWOULDBLOCK from rmmod while
+ *	readers hold files is counted as correct, not as an error).
+ *
+ * An errno that the interface does not document for the situation is
+ * counted in "unexpected="; scripts/stress fails the run unless it is 0.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+
+#define ROOT		"/sys/kernel/debug/mmuscope"
+#define PAGE		4096UL
+#define HPAGE		(2UL << 20)
+
+static volatile sig_atomic_t stop;
+static unsigned long unexpected;
+
+static void on_term(int sig)
+{
+	stop = 1;
+}
+
+static void on_alarm(int sig)
+{
+}
+
+static uint64_t rng_s;
+
+static uint64_t rnd(void)
+{
+	rng_s ^= rng_s >> 12;
+	rng_s ^= rng_s << 25;
+	rng_s ^= rng_s >> 27;
+	return rng_s * 0x2545F4914F6CDD1DULL;
+}
+
+static unsigned int below(unsigned int n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void bad(const char *what, int err)
+{
+	unexpected++;
+	if (unexpected <= 20)
+		fprintf(stderr, "mmustress[%d]: unexpected: %s: %s\n", getpid(),
+			what, strerror(err));
+}
+
+/* ------------------------------------------------------------------ */
+/* target                                                               */
+
+struct region {
+	char *p;
+	size_t len;
+};
+
+#define NREG 24
+
+static struct {
+	unsigned long mmaps, munmaps, mremaps, mprotects, forks, collapses,
+		      splits, pageouts, touches, thread_faults;
+} tc;
+
+static void touch(char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i += PAGE)
+		p[i]++;
+	tc.touches++;
+}
+
+static void *fault_thread(void *arg)
+{
+	while (!stop) {
+		size_t len = (1 + below(16)) * PAGE;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			continue;
+		for (size_t i = 0; i < len; i += PAGE)
+			p[i] = 1;
+		munmap(p, len);
+		__atomic_add_fetch(&tc.thread_faults, len / PAGE, __ATOMIC_RELAXED);
+		usleep(1000);
+	}
+	return arg;
+}
+
+/* A 2M-aligned anonymous region of @n huge pages. */
+static char *thp_alloc(size_t n)
+{
+	char *p = mmap(NULL, (n + 1) * HPAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)p + HPAGE - 1) & ~(HPAGE - 1));
+	if (a > p)
+		munmap(p, a - p);
+	munmap(a + n * HPAGE, p + (n + 1) * HPAGE - (a + n * HPAGE));
+	madvise(a, n * HPAGE, MADV_HUGEPAGE);
+	return a;
+}
+
+static int run_target(double secs)
+{
+	struct region r[NREG] = { 0 };
+	double end = now() + secs;
+	pthread_t th;
+	char *thp;
+	int kids = 0;
+
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	thp = thp_alloc(2);
+	if (thp)
+		touch(thp, 2 * HPAGE);
+	pthread_create(&th, NULL, fault_thread, NULL);
+	while (!stop && now() < end) {
+		unsigned int i = below(NREG), op = below(12);
+		struct region *g = &r[i];
+		pid_t pid;
+
+		switch (op) {
+		case 0: case 1:		/* map (or remap over) and touch */
+			if (g->p)
+				munmap(g->p, g->len);
+			g->len = (1 + below(64)) * PAGE;
+			g->p = mmap(NULL, g->len, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (g->p == MAP_FAILED) {
+				g->p = NULL;
+				break;
+			}
+			tc.mmaps++;
+			touch(g->p, g->len);
+			break;
+		case 2:			/* punch a hole, or unmap */
+			if (!g->p)
+				break;
+			if (g->len > 2 * PAGE && below(2))
+				munmap(g->p + PAGE, PAGE);
+			munmap(g->p, g->len);
+			g->p = NULL;
+			tc.munmaps++;
+			break;
+		case 3: {		/* grow, shrink or move */
+			size_t nl = (1 + below(128)) * PAGE;
+			char *np;
+
+			if (!g->p)
+				break;
+			np = mremap(g->p, g->len, nl, MREMAP_MAYMOVE);
+			if (np == MAP_FAILED)
+				break;
+			g->p = np;
+			g->len = nl;
+			tc.mremaps++;
+			mprotect(g->p, g->len, PROT_READ | PROT_WRITE);
+			touch(g->p, g->len);
+			break;
+		}
+		case 4:			/* protections, maybe back */
+			if (!g->p)
+				break;
+			mprotect(g->p, g->len, (int[]){ PROT_NONE, PROT_READ,
+				 PROT_READ | PROT_EXEC }[below(3)]);
+			tc.mprotects++;
+			if (below(2))
+				mprotect(g->p, g->len, PROT_READ | PROT_WRITE);
+			break;
+		case 5:			/* fork: COW faults in the child, exit */
+			if (kids >= 4)
+				break;
+			pid = fork();
+			if (pid == 0) {
+				for (int k = 0; k < NREG; k++)
+					if (r[k].p && !mprotect(r[k].p, r[k].len,
+								PROT_READ | PROT_WRITE))
+						touch(r[k].p, r[k].len);
+				usleep(below(20000));
+				_exit(0);
+			}
+			if (pid > 0) {
+				kids++;
+				tc.forks++;
+			}
+			break;
+		case 6:			/* collapse into THPs */
+			if (!thp)
+				break;
+			touch(thp, 2 * HPAGE);
+			if (!madvise(thp, 2 * HPAGE, MADV_COLLAPSE))
+				tc.collapses++;
+			break;
+		case 7:			/* split: zap part of a huge page */
+			if (!thp)
+				break;
+			madvise(thp + below(2) * HPAGE + below(512) * PAGE,
+				(1 + below(16)) * PAGE, MADV_DONTNEED);
+			tc.splits++;
+			break;
+		case 8:			/* swap out and back in */
+			if (g->p && !madvise(g->p, g->len, MADV_PAGEOUT)) {
+				tc.pageouts++;
+				if (!mprotect(g->p, g->len, PROT_READ | PROT_WRITE))
+					touch(g->p, g->len);
+			}
+			if (thp && below(4) == 0 &&
+			    !madvise(thp, 2 * HPAGE, MADV_PAGEOUT)) {
+				tc.pageouts++;
+				touch(thp, 2 * HPAGE);
+			}
+			break;
+		default:		/* touch what is there */
+			if (g->p && !mprotect(g->p, g->len, PROT_READ | PROT_WRITE))
+				touch(g->p, g->len);
+			break;
+		}
+		while (kids && waitpid(-1, NULL, WNOHANG) > 0)
+			kids--;
+		if (below(8) == 0)
+			usleep(1000);
+	}
+	stop = 1;
+	pthread_join(th, NULL);
+	while (kids && waitpid(-1, NULL, 0) > 0)
+		kids--;
+	printf("target pid=%d mmaps=%lu munmaps=%lu mremaps=%lu mprotects=%lu forks=%lu collapses=%lu splits=%lu pageouts=%lu touches=%lu thread_faults=%lu\n",
+	       getpid(), tc.mmaps, tc.munmaps, tc.mremaps, tc.mprotects,
+	       tc.forks, tc.collapses, tc.splits, tc.pageouts, tc.touches,
+	       tc.thread_faults);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* reader                                                               */
+
+static struct {
+	unsigned long reads, bytes, writes, gone, esrch, holds, fault_reads,
+		      opens;
+} rc;
+
+/*
+ * Errors a reader may see while targets and the module come and go
+ * (ENXIO: debugfs refuses opens while the owning module is going).
+ */
+static bool expected_errno(int err)
+{
+	return err == ENOENT || err == ESRCH || err == ENODEV || err == EIO ||
+	       err == ENXIO || err == EINVAL || err == EAGAIN || err == EINTR;
+}
+
+static void count_err(const char *what, int err)
+{
+	if (err == ESRCH)
+		rc.esrch++;
+	else if (err == ENOENT || err == ENODEV || err == EIO || err == ENXIO)
+		rc.gone++;
+	if (!expected_errno(err))
+		bad(what, err);
+}
+
+/* Read to EOF (or @max bytes) into @buf; bytes or -errno. */
+static long read_all(int fd, char *buf, long size, long max)
+{
+	long total = 0, n;
+
+	while (total < max) {
+		n = read(fd, buf, size);
+		if (n < 0)
+			return total ? total : -errno;
+		if (n == 0)
+			break;
+		total += n;
+	}
+	return total;
+}
+
+/* A user address of @pid to translate: from its /proc maps, or random. */
+static unsigned long pick_va(const char *pid)
+{
+	char path[64], line[512];
+	unsigned long lo, hi, va = below(2) ? rnd() & 0x7ffffffff000UL : 0x400000;
+	unsigned int n = 0, want = below(32);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return va;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && hi > lo) {
+			va = lo + (rnd() % (hi - lo));
+			if (n++ >= want)
+				break;
+		}
+	}
+	fclose(f);
+	return va;
+}
+
+static void read_file(const char *dir, const char *pid, const char *name,
+		      const char *mode, int *held)
+{
+	static char buf[1 << 16];
+	bool faults = !strcmp(name, "faults");
+	bool xlate = !strcmp(name, "translate");
+	int fd, flags = O_RDONLY;
+	char path[512], va[32];
+	long n;
+
+	if (faults && !strcmp(mode, "walk"))
+		return;		/* the walkers leave the stream unread */
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (xlate)
+		flags = O_RDWR;
+	if (faults)
+		flags |= O_NONBLOCK;
+	fd = open(path, flags);
+	if (fd < 0) {
+		count_err(path, errno);
+		return;
+	}
+	rc.opens++;
+	if (xlate) {
+		snprintf(va, sizeof(va), "0x%lx", pick_va(pid));
+		if (write(fd, va, strlen(va)) < 0)
+			count_err("translate write", errno);
+		else
+			rc.writes++;
+		lseek(fd, 0, SEEK_SET);
+	}
+	if (faults) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		double end = now() + 0.2;
+
+		/* Should O_NONBLOCK be ignored, a signal still ends a read. */
+		alarm(2);
+		while (!stop && now() < end) {
+			int r = poll(&p, 1, 50);
+
+			if (r < 0) {
+				count_err("poll", errno);
+				break;
+			}
+			if (r == 0)
+				continue;
+			n = read_all(fd, buf, sizeof(buf), 1 << 20);
+			if (n < 0 && n != -EAGAIN) {
+				count_err("faults read", -n);
+				break;
+			}
+			if (n > 0) {
+				rc.bytes += n;
+				rc.fault_reads++;
+			}
+			if (p.revents & (POLLHUP | POLLERR))
+				break;
+		}
+		alarm(0);
+	} else {
+		n = read_all(fd, buf, sizeof(buf), 8 << 20);
+		if (n < 0)
+			count_err(path, -n);
+		else
+			rc.bytes += n;
+	}
+	rc.reads++;
+	if (!strcmp(mode, "hold") && *held < 0) {
+		*held = fd;	/* keep it open: the module is pinned */
+		return;
+	}
+	close(fd);
+}
+
+static int run_reader(double secs, const char *mode)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	double end = now() + secs, hold_until = 0;
+	static char buf[1 << 16];
+	int held = -1;
+
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGTERM, on_term);
+	while (!stop && now() < end) {
+		DIR *root = opendir(ROOT);
+		struct dirent *e;
+		char pids[64][NAME_MAX + 1];
+		unsigned int np = 0, i;
+
+		if (!root) {
+			usleep(20000);	/* module not loaded right now */
+			continue;
+		}
+		while ((e = readdir(root)) && np < 64)
+			if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+				snprintf(pids[np++], sizeof(pids[0]), "%s", e->d_name);
+		closedir(root);
+		read_file(ROOT, "0", below(2) ? "targets" : "version", mode, &held);
+		for (i = 0; i < np && !stop; i++) {
+			char dir[NAME_MAX + 64];
+			DIR *d;
+
+			snprintf(dir, sizeof(dir), ROOT "/%.255s", pids[i]);
+			d = opendir(dir);
+			if (!d) {
+				count_err(dir, errno);
+				continue;
+			}
+			while ((e = readdir(d)) && !stop)
+				if (e->d_name[0] != '.')
+					read_file(dir, pids[i], e->d_name, mode, &held);
+			closedir(d);
+		}
+		if (held >= 0 && !hold_until)
+			hold_until = now() + 0.05 + below(500) / 1000.0;
+		if (held >= 0 && now() > hold_until) {
+			/* Use it once more: its target may be gone by now. */
+			long n;
+
+			lseek(held, 0, SEEK_SET);
+			n = read_all(held, buf, sizeof(buf), 1 << 16);
+			if (n < 0 && !expected_errno(-n))
+				bad("held read", -n);
+			close(held);
+			held = -1;
+			hold_until = 0;
+			rc.holds++;
+			usleep(below(300000));	/* a window without holds */
+		}
+		/* Leave rmmod some windows in which nothing is open. */
+		if (np == 0 || below(2))
+			usleep(below(50000));
+	}
+	if (held >= 0)
+		close(held);
+	printf("reader mode=%s reads=%lu opens=%lu bytes=%lu translate_writes=%lu fault_reads=%lu gone=%lu esrch=%lu holds=%lu unexpected=%lu\n",
+	       mode, rc.reads, rc.opens, rc.bytes, rc.writes, rc.fault_reads,
+	       rc.gone, rc.esrch, rc.holds, unexpected);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* controller                                                           */
+
+static struct {
+	unsigned long loads, unloads, busy_unloads, adds, removes, add_refused,
+		      restarts, follow_toggles, faults_traced, pruned;
+} cc;
+
+static const char *self_exe = "/proc/self/exe";
+
+static pid_t spawn(double secs)
+{
+	char s[32], seed[32];
+	pid_t pid;
+
+	snprintf(s, sizeof(s), "%.0f", secs);
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)rnd());
+	pid = fork();
+	if (pid == 0) {
+		execl(self_exe, self_exe, "target", s, seed, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static bool loaded(void)
+{
+	return access("/sys/module/mmuscope", F_OK) == 0;
+}
+
+/* Faults the module counted for @pid (class=all), if it counts them. */
+static void harvest_faults(pid_t pid)
+{
+	char path[128], buf[8192], *p;
+	int fd;
+	long n;
+
+	snprintf(path, sizeof(path), ROOT "/%d/fault_stats", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	p = strstr(buf, "class=all ");
+	if (p && (p = strstr(p, " count=")))
+		cc.faults_traced += strtoul(p + 7, NULL, 10);
+}
+
+static void harvest_all(pid_t *t, int nt)
+{
+	for (int i = 0; i < nt; i++)
+		if (t[i] > 0)
+			harvest_faults(t[i]);
+}
+
+/* Remove listed targets that are not ours (exited, or adopted children). */
+static void prune(pid_t *t, int nt)
+{
+	char buf[65536], cmd[32], *p, *save;
+	int fd = open(ROOT "/targets", O_RDONLY), i, ret;
+	long n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+		pid_t pid = atoi(p);
+		bool ours = false;
+
+		for (i = 0; i < nt; i++)
+			ours |= t[i] == pid;
+		if (ours && kill(pid, 0) == 0)
+			continue;
+		harvest_faults(pid);
+		snprintf(cmd, sizeof(cmd), "-%d", pid);
+		ret = write_str(ROOT "/targets", cmd);
+		if (!ret)
+			cc.pruned++;
+		else if (ret != -ENOENT && ret != -ENODEV)
+			bad("prune", -ret);
+	}
+}
+
+static int run_ctl(double secs, const char *ko, int nt)
+{
+	double end = now() + secs;
+	pid_t t[16];
+	char buf[64];
+	int i, ret;
+
+	if (nt > 16)
+		nt = 16;
+	signal(SIGTERM, on_term);
+	for (i = 0; i < nt; i++)
+		t[i] = spawn(5 + below(30));
+	while (!stop && now() < end) {
+		unsigned int op = below(16);
+		pid_t pid;
+
+		/* Restart targets that exited. */
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+			for (i = 0; i < nt; i++)
+				if (t[i] == pid)
+					t[i] = spawn(5 + below(30));
+			cc.restarts++;
+		}
+		i = below(nt);
+		if (!loaded()) {
+			int fd = open(ko, O_RDONLY);
+
+			if (fd < 0) {
+				bad(ko, errno);
+				return 1;
+			}
+			switch (below(4)) {
+			case 0:
+				snprintf(buf, sizeof(buf), "target_pid=%d", t[i]);
+				break;
+			case 1:
+				snprintf(buf, sizeof(buf), "target_pid=%d follow=1", t[i]);
+				break;
+			default:
+				snprintf(buf, sizeof(buf), "follow=%u", below(2));
+			}
+			ret = syscall(SYS_finit_module, fd, buf, 0);
+			close(fd);
+			if (ret == 0)
+				cc.loads++;
+			else if (errno != ESRCH)	/* ESRCH: target just exited */
+				bad("finit_module", errno);
+			continue;
+		}
+		if (op < 6) {
+			snprintf(buf, sizeof(buf), "%d", t[i]);
+			ret = write_str(ROOT "/targets", buf);
+			if (!ret)
+				cc.adds++;
+			else if (ret == -EEXIST || ret == -ESRCH || ret == -ENOENT ||
+				 ret == -ENODEV)
+				cc.add_refused++;
+			else
+				bad("add target", -ret);
+		} else if (op < 10) {
+			harvest_faults(t[i]);
+			snprintf(buf, sizeof(buf), "-%d", t[i]);
+			ret = write_str(ROOT "/targets", buf);
+			if (!ret)
+				cc.removes++;
+			else if (ret != -ENOENT && ret != -ENODEV)
+				bad("remove target", -ret);
+		} else if (op == 10) {
+			prune(t, nt);
+		} else if (op == 11) {
+			ret = write_str("/sys/module/mmuscope/parameters/follow",
+					below(2) ? "1" : "0");
+			if (!ret)
+				cc.follow_toggles++;
+			else if (ret != -ENOENT)
+				bad("follow", -ret);
+		} else if (op < 14) {
+			harvest_all(t, nt);
+			/*
+			 * Readers hold files most of the time: the first
+			 * EWOULDBLOCK is counted (correct), then keep trying
+			 * for a gap for up to half a second.
+			 */
+			for (int k = 0; k < 250; k++) {
+				ret = syscall(SYS_delete_module, "mmuscope", O_NONBLOCK);
+				if (ret == 0) {
+					cc.unloads++;
+					break;
+				}
+				if (errno != EWOULDBLOCK) {
+					if (errno != ENOENT)
+						bad("delete_module", errno);
+					break;
+				}
+				if (!k)
+					cc.busy_unloads++;	/* correct */
+				usleep(2000);
+			}
+		} else {
+			usleep(below(20000));
+		}
+		if (below(4) == 0)
+			usleep(2000);
+	}
+	harvest_all(t, nt);
+	for (i = 0; i < nt; i++)
+		if (t[i] > 0)
+			kill(t[i], SIGTERM);
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	printf("ctl loads=%lu unloads=%lu busy_unloads=%lu adds=%lu add_refused=%lu removes=%lu pruned=%lu restarts=%lu follow_toggles=%lu faults_traced=%lu unexpected=%lu\n",
+	       cc.loads, cc.unloads, cc.busy_unloads, cc.adds, cc.add_refused,
+	       cc.removes, cc.pruned, cc.restarts, cc.follow_toggles,
+	       cc.faults_traced, unexpected);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char exe[4096];
+	ssize_t n;
+	double secs;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: mmustress target|reader|ctl SECONDS SEED [ARGS]\n");
+		return 2;
+	}
+	secs = atof(argv[2]);
+	rng_s = strtoull(argv[3], NULL, 0) * 2654435761ULL + getpid();
+	if (!rng_s)
+		rng_s = 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[1], "target"))
+		return run_target(secs);
+	if (!strcmp(argv[1], "reader") && argc >= 5)
+		return run_reader(secs, argv[4]) || unexpected != 0;
+	if (!strcmp(argv[1], "ctl") && argc >= 6) {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n > 0) {
+			exe[n] = '\0';
+			self_exe = exe;
+		}
+		return run_ctl(secs, argv[4], atoi(argv[5])) || unexpected != 0;
+	}
+	fprintf(stderr, "mmustress: bad arguments\n");
+	return 2;
+}
