@@ -2,6 +2,7 @@
 /* mmuscope: per-target mapping views (maps, translate, summary, dmesg). */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -409,7 +410,7 @@ static int mmu_translate_release(struct inode *inode, struct file *file)
 }
 
 /*
- * One user address, in any base kstrtoul accepts (0x for hex).  Kernel
+ * One user address, decimal or 0x-prefixed hex, no sign.  Kernel
  * and non-canonical addresses are refused: the walker never looks at the
  * kernel half (TTBR1 on arm64) through a process's page tables.
  */
@@ -427,7 +428,8 @@ static ssize_t mmu_translate_write(struct file *file, const char __user *ubuf,
 		pr_warn("translate: write one address in one write, e.g. 0x7f0000001000\n");
 		return len;
 	}
-	if (kstrtoul(buf, 0, &va)) {
+	/* kstrtoul would take a leading '+': an address has no sign. */
+	if (!isdigit(buf[0]) || kstrtoul(buf, 0, &va)) {
 		pr_warn("translate: \"%s\" is not a number\n", buf);
 		return -EINVAL;
 	}

@@ -11,7 +11,9 @@ pass=0 fail=0 skip=0
 for t in $tests; do
 	out=$(mktemp)
 	echo "# === $t"
+	t0=$(date +%s)
 	timeout -k 5 "${timeout:-600}" "./$t" 2>&1 | tee "$out"
+	echo "# === $t: $(( $(date +%s) - t0 )) s"
 	tot=$(grep -a '^# Totals:' "$out" | tail -n 1)
 	if [ -n "$tot" ]; then
 		p=$(echo "$tot" | sed 's/.* pass:\([0-9]*\).*/\1/')
