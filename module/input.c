@@ -16,9 +16,10 @@
  *
  * Refuses partial and oversized writes so that a command is never applied
  * from a fragment: the whole command must arrive in one write at offset 0.
- * One trailing newline is stripped.  On success *@ppos advances past the
- * write, so that a second write on the same descriptor is refused as a
- * fragment rather than taken as a new command.
+ * One trailing newline is stripped; any other newline is refused.  On
+ * success *@ppos advances past the write, so that a second write on the
+ * same descriptor is refused as a fragment rather than taken as a new
+ * command.
  *
  * Return: the length of the string in @buf, or -EINVAL (empty, partial,
  * too long, embedded NUL) or -EFAULT.
@@ -38,7 +39,8 @@ ssize_t mmu_copy_input(char *buf, size_t size, const char __user *ubuf,
 		return -EINVAL;
 	if (len && buf[len - 1] == '\n')
 		buf[--len] = '\0';
-	if (!len)
+	/* kstrto* would take a second newline: only one is allowed. */
+	if (!len || strchr(buf, '\n'))
 		return -EINVAL;
 	*ppos += count;
 	return len;
