@@ -328,28 +328,19 @@ static int within_1pct(long long a, long long b)
 
 /* ---- zram: swap and a disk-backed file system for the guest ---- */
 
+/* zram device id -> its /dev path in @dev. */
 static int zram_add(long long bytes, char *dev, size_t size)
 {
-	char buf[32];
-	int id;
+	int id = mmu_zram_add(bytes);
 
-	if (access("/sys/class/zram-control", F_OK) &&
-	    system("modprobe zram num_devices=0 >/dev/null 2>&1"))
-		return -1;
-	if (mmu_read_file("/sys/class/zram-control/hot_add", buf, sizeof(buf)) <= 0)
-		return -1;
-	id = atoi(buf);
-	snprintf(dev, size, "/sys/block/zram%d/disksize", id);
-	if (mmu_writef(dev, "%lld", bytes))
-		return -1;
-	snprintf(dev, size, "/dev/zram%d", id);
+	if (id >= 0)
+		snprintf(dev, size, "/dev/zram%d", id);
 	return id;
 }
 
 static void zram_del(int id)
 {
-	if (id >= 0)
-		mmu_writef("/sys/class/zram-control/hot_remove", "%d", id);
+	mmu_zram_del(id);
 }
 
 /* ---- fixture ---- */

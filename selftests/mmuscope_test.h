@@ -199,4 +199,34 @@ static inline int mmu_targets_has(pid_t pid)
 	return 0;
 }
 
+/*
+ * A zram device of its own for a test (swap, or a disk-backed file system:
+ * the guest's / is 9p + tmpfs).  Returns its id (the device is
+ * /dev/zramID) or -1; remove it with mmu_zram_del().
+ */
+static inline int mmu_zram_add(long long bytes)
+{
+	char buf[64];
+	int id;
+
+	if (access("/sys/class/zram-control", F_OK) &&
+	    system("modprobe zram num_devices=0 >/dev/null 2>&1"))
+		return -1;
+	if (mmu_read_file("/sys/class/zram-control/hot_add", buf, sizeof(buf)) <= 0)
+		return -1;
+	id = atoi(buf);
+	snprintf(buf, sizeof(buf), "/sys/block/zram%d/disksize", id);
+	if (mmu_writef(buf, "%lld", bytes)) {
+		mmu_writef("/sys/class/zram-control/hot_remove", "%d", id);
+		return -1;
+	}
+	return id;
+}
+
+static inline void mmu_zram_del(int id)
+{
+	if (id >= 0)
+		mmu_writef("/sys/class/zram-control/hot_remove", "%d", id);
+}
+
 #endif /* _MMUSCOPE_TEST_H */

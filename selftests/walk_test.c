@@ -349,6 +349,9 @@ FIXTURE_SETUP(walk)
 	srandom(getpid());
 }
 
+/* The swap device of swap_pageout (each test runs in its own process). */
+static int walk_zram_id = -1;
+
 FIXTURE_TEARDOWN(walk)
 {
 	int i;
@@ -356,8 +359,11 @@ FIXTURE_TEARDOWN(walk)
 	child_stop(&self->c);
 	child_stop(&self->c2);
 	if (self->swap_on) {
-		swapoff("/dev/zram0");
-		mmu_write_str("/sys/block/zram0/reset", "1");
+		char dev[32];
+
+		snprintf(dev, sizeof(dev), "/dev/zram%d", walk_zram_id);
+		swapoff(dev);
+		mmu_zram_del(walk_zram_id);
 	}
 	for (i = self->nsaved - 1; i >= 0; i--)
 		mmu_write_str(self->saved_path[i], self->saved[i]);
@@ -902,14 +908,24 @@ static void layout_swap(struct layout *L, int step)
 
 static int zram_swap_on(void)
 {
-	if (access("/sys/block/zram0", F_OK) &&
-	    system("modprobe zram num_devices=1 >/dev/null 2>&1"))
+	char cmd[64];
+
+	walk_zram_id = mmu_zram_add(256 << 20);
+	if (walk_zram_id < 0)
 		return -ENOENT;
-	if (mmu_write_str("/sys/block/zram0/disksize", "256M"))
-		return -EIO;
-	if (system("mkswap /dev/zram0 >/dev/null 2>&1"))
+	snprintf(cmd, sizeof(cmd), "mkswap /dev/zram%d >/dev/null 2>&1", walk_zram_id);
+	if (system(cmd)) {
+		mmu_zram_del(walk_zram_id);
 		return -ENOEXEC;
-	return swapon("/dev/zram0", 0) ? -errno : 0;
+	}
+	snprintf(cmd, sizeof(cmd), "/dev/zram%d", walk_zram_id);
+	if (swapon(cmd, 0)) {
+		int ret = -errno;
+
+		mmu_zram_del(walk_zram_id);
+		return ret;
+	}
+	return 0;
 }
 
 TEST_F_TIMEOUT(walk, swap_pageout, 300)
