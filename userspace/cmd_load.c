@@ -10,6 +10,16 @@
 #include <unistd.h>
 #include "mmuscope.h"
 
+/* $MMUSCOPE_KO: the module of a build for another kernel (scripts/check). */
+static bool env_module(char *buf, size_t size)
+{
+	const char *env = getenv("MMUSCOPE_KO");
+
+	if (!env || !*env || (size_t)snprintf(buf, size, "%s", env) >= size)
+		return false;
+	return true;
+}
+
 /* ../module/mmuscope.ko relative to this binary: the build tree. */
 static bool build_tree_module(char *buf, size_t size)
 {
@@ -201,6 +211,8 @@ int do_load(int argc, char **argv)
 			p_err("%s: %s", path, strerror(errno));
 			goto out;
 		}
+		ret = kmod_module_new_from_path(ctx, path, &mod);
+	} else if (env_module(path, sizeof(path))) {
 		ret = kmod_module_new_from_path(ctx, path, &mod);
 	} else if (build_tree_module(path, sizeof(path))) {
 		ret = kmod_module_new_from_path(ctx, path, &mod);

@@ -14,8 +14,9 @@ const char *prog = "mmuscope";
 static const struct cmd cmds[] = {
 	{ "load", do_load, "[--pid PID]... [--follow] [MODULE.ko]",
 	  "Load the module with libkmod, optionally tracing PIDs from the start.\n"
-	  "Without MODULE.ko: ../module/mmuscope.ko next to this binary (the build\n"
-	  "tree), else the installed module (modprobe's search path)." },
+	  "Without MODULE.ko: $MMUSCOPE_KO if set, else ../module/mmuscope.ko next\n"
+	  "to this binary (the build tree), else the installed module (modprobe's\n"
+	  "search path)." },
 	{ "unload", do_unload, "", "Remove the module." },
 	{ "status", do_status, "", "Module state, version, paging mode and targets." },
 	{ "maps", do_maps, "PID [--raw]",
