@@ -284,7 +284,8 @@ static int model_copy_input(const char *buf, size_t len, size_t size,
 	out[len] = '\0';
 	if (out[len - 1] == '\n')
 		out[--len] = '\0';
-	return len ? 0 : -EINVAL;
+	/* One trailing newline only: kstrto* would take a second. */
+	return len && !strchr(out, '\n') ? 0 : -EINVAL;
 }
 
 static struct pred predict_targets(struct fuzz_ctx *c, const char *buf, size_t len)
@@ -311,17 +312,35 @@ static struct pred predict_targets(struct fuzz_ctx *c, const char *buf, size_t l
 	return p;
 }
 
-/* Lowest address that is never a user address: 2^47, or 2^56 with LA57. */
+/*
+ * Lowest address that is never a user address (TASK_SIZE_MAX, rounded up
+ * to a power of two): asked of the kernel, not of the arch.  The highest
+ * 2^k - 2 pages where MAP_FIXED_NOREPLACE succeeds is just below the limit:
+ * 2^47 / 2^56 on x86_64 (4/5 levels), 2^48 on arm64 VA_BITS=48, 2^52 with
+ * 52-bit VAs.
+ */
 static unsigned long long user_va_limit(void)
 {
 	static unsigned long long limit;
-	static char cpuinfo[1 << 16];
+	unsigned long long pg = (unsigned long long)sysconf(_SC_PAGESIZE);
+	unsigned int k;
 
-	if (!limit) {
-		limit = 1ULL << 47;
-		if (mmu_read_file("/proc/cpuinfo", cpuinfo, sizeof(cpuinfo)) > 0 &&
-		    strstr(cpuinfo, " la57"))
-			limit = 1ULL << 56;
+	if (limit)
+		return limit;
+	limit = 1ULL << 47;
+	for (k = 39; k <= 57; k++) {
+		void *want = (void *)(uintptr_t)((1ULL << k) - 2 * pg);
+		void *p = mmap(want, pg, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p == MAP_FAILED) {
+			if (errno == EEXIST)	/* taken, so it is a user address */
+				limit = 1ULL << k;
+			continue;
+		}
+		if (p == want)
+			limit = 1ULL << k;
+		munmap(p, pg);
 	}
 	return limit;
 }
