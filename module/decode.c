@@ -54,22 +54,6 @@ const char * const mmu_kind_keys[] = {
 
 static_assert(ARRAY_SIZE(mmu_kind_keys) == MMU_NR_KINDS);
 
-unsigned long mmu_level_size(enum mmu_level level)
-{
-	switch (level) {
-	case MMU_PGD:
-		return PGDIR_SIZE;
-	case MMU_P4D:
-		return P4D_SIZE;
-	case MMU_PUD:
-		return PUD_SIZE;
-	case MMU_PMD:
-		return PMD_SIZE;
-	default:
-		return PAGE_SIZE;
-	}
-}
-
 /* "4K", "2M", "1G", "16K", "32M", "512G": the largest exact unit. */
 int mmu_size_name(char *buf, size_t size, unsigned long bytes)
 {
@@ -221,16 +205,28 @@ void mmu_hwflags_print(struct seq_buf *s, enum mmu_fmt fmt, u64 raw)
 {
 	const struct mmu_flag_table *tbl = &mmu_arch_flags[fmt];
 	const char *sep = "";
-	unsigned int i;
+	unsigned int p, i;
 
 	seq_buf_printf(s, " flags=");
-	for (i = 0; i < tbl->nr; i++) {
-		const struct mmu_flag_desc *d = &tbl->desc[i];
+	for (p = 0; p < MMU_FLAG_PARTS; p++) {
+		for (i = 0; i < tbl->nr[p]; i++) {
+			const struct mmu_flag_desc *d = &tbl->part[p][i];
 
-		if (!d->mask || (raw & d->mask) != (d->val ? d->val : d->mask))
-			continue;
-		seq_buf_printf(s, "%s%s", sep, d->name);
-		sep = ",";
+			if (!d->mask)
+				continue;
+			if (d->field) {
+				if (raw & d->mask)
+					seq_buf_printf(s, "%s%s=%llu", sep, d->name,
+						       (raw & d->mask) >> __ffs64(d->mask));
+				else
+					continue;
+			} else if ((raw & d->mask) == (d->val ? d->val : d->mask)) {
+				seq_buf_printf(s, "%s%s", sep, d->name);
+			} else {
+				continue;
+			}
+			sep = ",";
+		}
 	}
 	if (!*sep)
 		seq_buf_printf(s, "-");

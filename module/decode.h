@@ -92,11 +92,16 @@ struct mmu_entry {
 	enum mmu_backing backing;
 };
 
-/* One hardware bit (.val 0: all bits of .mask set) or field value. */
+/*
+ * One hardware bit (.val 0: all bits of .mask set), one value of a field
+ * (.val), or a numeric field (.field: printed "name=N" when non-zero).
+ * A zero .mask (option not configured) is skipped.
+ */
 struct mmu_flag_desc {
 	u64 mask;
 	u64 val;
 	const char *name;
+	bool field;
 };
 
 /* Entry formats an arch describes with a flag table. */
@@ -108,9 +113,11 @@ enum mmu_fmt {
 	MMU_NR_FMTS
 };
 
+/* A format's flags: up to three descriptor lists, printed in order. */
+#define MMU_FLAG_PARTS	3
 struct mmu_flag_table {
-	const struct mmu_flag_desc *desc;
-	unsigned int nr;
+	const struct mmu_flag_desc *part[MMU_FLAG_PARTS];
+	unsigned int nr[MMU_FLAG_PARTS];
 };
 
 /* decode_<arch>.c */
@@ -123,7 +130,24 @@ void mmu_arch_decode_pud(pud_t pud, struct mmu_entry *e);
 void mmu_decode_pte(pte_t pte, struct mmu_entry *e);
 void mmu_decode_pmd(pmd_t pmd, struct mmu_entry *e);
 void mmu_decode_pud(pud_t pud, struct mmu_entry *e);
-unsigned long mmu_level_size(enum mmu_level level);
+
+/* Bytes mapped by one entry at @level (inline: the walk's hot path). */
+static inline unsigned long mmu_level_size(enum mmu_level level)
+{
+	switch (level) {
+	case MMU_PGD:
+		return PGDIR_SIZE;
+	case MMU_P4D:
+		return P4D_SIZE;
+	case MMU_PUD:
+		return PUD_SIZE;
+	case MMU_PMD:
+		return PMD_SIZE;
+	default:
+		return PAGE_SIZE;
+	}
+}
+
 int mmu_size_name(char *buf, size_t size, unsigned long bytes);
 void mmu_nflags_print(struct seq_buf *s, unsigned int nflags);
 void mmu_hwflags_print(struct seq_buf *s, enum mmu_fmt fmt, u64 raw);

@@ -21,39 +21,23 @@ static const struct mmu_flag_desc mmu_arm64_table[] = {
 	{ .mask = BIT_ULL(63), .name = "nstable" },
 };
 
-/* Page descriptor; attrindx=0 (normal memory) is not listed. */
+/* Page descriptor. */
 static const struct mmu_flag_desc mmu_arm64_page[] = {
 	{ .mask = PTE_VALID, .name = "valid" },
 	{ .mask = PTE_TYPE_MASK, .val = PTE_TYPE_PAGE, .name = "page" },
-	{ .mask = PTE_USER, .name = "user" },
-	{ .mask = PTE_RDONLY, .name = "ro" },
-	{ .mask = PTE_SHARED, .val = PTE_SHARED, .name = "sh=inner" },
-	{ .mask = PTE_SHARED, .val = BIT_ULL(9), .name = "sh=outer" },
-	{ .mask = PTE_AF, .name = "af" },
-	{ .mask = PTE_NG, .name = "ng" },
-	{ .mask = PTE_GP, .name = "gp" },
-	{ .mask = PTE_DBM, .name = "dbm" },
-	{ .mask = PTE_CONT, .name = "contiguous" },
-	{ .mask = PTE_PXN, .name = "pxn" },
-	{ .mask = PTE_UXN, .name = "uxn" },
-	{ .mask = PTE_DIRTY, .name = "sw-dirty" },
-	{ .mask = PTE_SPECIAL, .name = "special" },
-	{ .mask = PTE_DEVMAP, .name = "devmap" },
-	{ .mask = MMU_ARM64_PTE_UFFD_WP, .name = "uffd-wp" },
-	{ .mask = PTE_VALID | MMU_ARM64_PRESENT_INVALID, .val = MMU_ARM64_PRESENT_INVALID,
-	  .name = "present-invalid" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(1), .name = "attrindx=1" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(2), .name = "attrindx=2" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(3), .name = "attrindx=3" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(4), .name = "attrindx=4" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(5), .name = "attrindx=5" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(6), .name = "attrindx=6" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(7), .name = "attrindx=7" },
 };
 
+/* Block descriptor (PMD or PUD leaf). */
 static const struct mmu_flag_desc mmu_arm64_block[] = {
 	{ .mask = PTE_VALID, .name = "valid" },
 	{ .mask = PTE_TYPE_MASK, .val = PMD_TYPE_SECT, .name = "block" },
+};
+
+/*
+ * The attributes, the same bits in page and block descriptors; attrindx
+ * 0 (normal memory) is not listed.
+ */
+static const struct mmu_flag_desc mmu_arm64_leaf[] = {
 	{ .mask = PTE_USER, .name = "user" },
 	{ .mask = PTE_RDONLY, .name = "ro" },
 	{ .mask = PTE_SHARED, .val = PTE_SHARED, .name = "sh=inner" },
@@ -71,13 +55,7 @@ static const struct mmu_flag_desc mmu_arm64_block[] = {
 	{ .mask = MMU_ARM64_PTE_UFFD_WP, .name = "uffd-wp" },
 	{ .mask = PTE_VALID | MMU_ARM64_PRESENT_INVALID, .val = MMU_ARM64_PRESENT_INVALID,
 	  .name = "present-invalid" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(1), .name = "attrindx=1" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(2), .name = "attrindx=2" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(3), .name = "attrindx=3" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(4), .name = "attrindx=4" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(5), .name = "attrindx=5" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(6), .name = "attrindx=6" },
-	{ .mask = PTE_ATTRINDX_MASK, .val = PTE_ATTRINDX(7), .name = "attrindx=7" },
+	{ .mask = PTE_ATTRINDX_MASK, .name = "attrindx", .field = true },
 };
 
 static const struct mmu_flag_desc mmu_arm64_swap[] = {
@@ -85,10 +63,16 @@ static const struct mmu_flag_desc mmu_arm64_swap[] = {
 };
 
 const struct mmu_flag_table mmu_arch_flags[MMU_NR_FMTS] = {
-	[MMU_FMT_TABLE] = { mmu_arm64_table, ARRAY_SIZE(mmu_arm64_table) },
-	[MMU_FMT_PAGE] = { mmu_arm64_page, ARRAY_SIZE(mmu_arm64_page) },
-	[MMU_FMT_BLOCK] = { mmu_arm64_block, ARRAY_SIZE(mmu_arm64_block) },
-	[MMU_FMT_SWAP] = { mmu_arm64_swap, ARRAY_SIZE(mmu_arm64_swap) },
+	[MMU_FMT_TABLE] = { { mmu_arm64_table }, { ARRAY_SIZE(mmu_arm64_table) } },
+	[MMU_FMT_PAGE] = {
+		{ mmu_arm64_page, mmu_arm64_leaf },
+		{ ARRAY_SIZE(mmu_arm64_page), ARRAY_SIZE(mmu_arm64_leaf) },
+	},
+	[MMU_FMT_BLOCK] = {
+		{ mmu_arm64_block, mmu_arm64_leaf },
+		{ ARRAY_SIZE(mmu_arm64_block), ARRAY_SIZE(mmu_arm64_leaf) },
+	},
+	[MMU_FMT_SWAP] = { { mmu_arm64_swap }, { ARRAY_SIZE(mmu_arm64_swap) } },
 };
 
 /*

@@ -7,69 +7,41 @@
 #include <linux/pgtable.h>
 #include "decode.h"
 
-#define MMU_X86_PKEY(n)	((u64)(n) << _PAGE_BIT_PKEY_BIT0)
-
 /*
  * Entries list their bit (.val 0: all of .mask set) or a field value.
  * _PAGE_PROTNONE is _PAGE_GLOBAL without _PAGE_PRESENT; the kernel keeps
  * such (PROT_NONE, NUMA hinting) entries "present".  Zero masks (options
  * not configured) are skipped.
  */
-static const struct mmu_flag_desc mmu_x86_table[] = {
+/* Bits 0-5, the same in every level's entry. */
+static const struct mmu_flag_desc mmu_x86_low[] = {
 	{ .mask = _PAGE_PRESENT, .name = "present" },
 	{ .mask = _PAGE_RW, .name = "rw" },
 	{ .mask = _PAGE_USER, .name = "user" },
 	{ .mask = _PAGE_PWT, .name = "pwt" },
 	{ .mask = _PAGE_PCD, .name = "pcd" },
 	{ .mask = _PAGE_ACCESSED, .name = "accessed" },
+};
+
+/* Bit 7 of a table entry, and its NX bit. */
+static const struct mmu_flag_desc mmu_x86_table[] = {
 	{ .mask = _PAGE_PSE, .name = "pse" },
 	{ .mask = _PAGE_NX, .name = "nx" },
 };
 
-/* 4K PTE: bit 7 is PAT. */
+/* Bit 7 of a 4K PTE is PAT. */
 static const struct mmu_flag_desc mmu_x86_page[] = {
-	{ .mask = _PAGE_PRESENT, .name = "present" },
-	{ .mask = _PAGE_RW, .name = "rw" },
-	{ .mask = _PAGE_USER, .name = "user" },
-	{ .mask = _PAGE_PWT, .name = "pwt" },
-	{ .mask = _PAGE_PCD, .name = "pcd" },
-	{ .mask = _PAGE_ACCESSED, .name = "accessed" },
 	{ .mask = _PAGE_PAT, .name = "pat" },
-	{ .mask = _PAGE_DIRTY, .name = "dirty" },
-	{ .mask = _PAGE_PRESENT | _PAGE_GLOBAL, .name = "global" },
-	{ .mask = _PAGE_PRESENT | _PAGE_PROTNONE, .val = _PAGE_PROTNONE, .name = "protnone" },
-	{ .mask = _PAGE_SPECIAL, .name = "special" },
-	{ .mask = _PAGE_UFFD_WP, .name = "uffd-wp" },
-	{ .mask = _PAGE_SOFT_DIRTY, .name = "soft-dirty" },
-	{ .mask = _PAGE_DEVMAP, .name = "devmap" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(1), .name = "pkey=1" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(2), .name = "pkey=2" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(3), .name = "pkey=3" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(4), .name = "pkey=4" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(5), .name = "pkey=5" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(6), .name = "pkey=6" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(7), .name = "pkey=7" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(8), .name = "pkey=8" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(9), .name = "pkey=9" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(10), .name = "pkey=10" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(11), .name = "pkey=11" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(12), .name = "pkey=12" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(13), .name = "pkey=13" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(14), .name = "pkey=14" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(15), .name = "pkey=15" },
-	{ .mask = _PAGE_NX, .name = "nx" },
 };
 
 /* 2M/1G leaves: bit 7 is PSE, PAT moves to bit 12. */
 static const struct mmu_flag_desc mmu_x86_block[] = {
-	{ .mask = _PAGE_PRESENT, .name = "present" },
-	{ .mask = _PAGE_RW, .name = "rw" },
-	{ .mask = _PAGE_USER, .name = "user" },
-	{ .mask = _PAGE_PWT, .name = "pwt" },
-	{ .mask = _PAGE_PCD, .name = "pcd" },
-	{ .mask = _PAGE_ACCESSED, .name = "accessed" },
 	{ .mask = _PAGE_PSE, .name = "pse" },
 	{ .mask = _PAGE_PAT_LARGE, .name = "pat" },
+};
+
+/* The rest of every leaf: dirty, global, software bits, key, NX. */
+static const struct mmu_flag_desc mmu_x86_leaf[] = {
 	{ .mask = _PAGE_DIRTY, .name = "dirty" },
 	{ .mask = _PAGE_PRESENT | _PAGE_GLOBAL, .name = "global" },
 	{ .mask = _PAGE_PRESENT | _PAGE_PROTNONE, .val = _PAGE_PROTNONE, .name = "protnone" },
@@ -77,21 +49,7 @@ static const struct mmu_flag_desc mmu_x86_block[] = {
 	{ .mask = _PAGE_UFFD_WP, .name = "uffd-wp" },
 	{ .mask = _PAGE_SOFT_DIRTY, .name = "soft-dirty" },
 	{ .mask = _PAGE_DEVMAP, .name = "devmap" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(1), .name = "pkey=1" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(2), .name = "pkey=2" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(3), .name = "pkey=3" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(4), .name = "pkey=4" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(5), .name = "pkey=5" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(6), .name = "pkey=6" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(7), .name = "pkey=7" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(8), .name = "pkey=8" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(9), .name = "pkey=9" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(10), .name = "pkey=10" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(11), .name = "pkey=11" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(12), .name = "pkey=12" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(13), .name = "pkey=13" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(14), .name = "pkey=14" },
-	{ .mask = _PAGE_PKEY_MASK, .val = MMU_X86_PKEY(15), .name = "pkey=15" },
+	{ .mask = _PAGE_PKEY_MASK, .name = "pkey", .field = true },
 	{ .mask = _PAGE_NX, .name = "nx" },
 };
 
@@ -110,10 +68,19 @@ static const struct mmu_flag_desc mmu_x86_swap[] = {
 };
 
 const struct mmu_flag_table mmu_arch_flags[MMU_NR_FMTS] = {
-	[MMU_FMT_TABLE] = { mmu_x86_table, ARRAY_SIZE(mmu_x86_table) },
-	[MMU_FMT_PAGE] = { mmu_x86_page, ARRAY_SIZE(mmu_x86_page) },
-	[MMU_FMT_BLOCK] = { mmu_x86_block, ARRAY_SIZE(mmu_x86_block) },
-	[MMU_FMT_SWAP] = { mmu_x86_swap, ARRAY_SIZE(mmu_x86_swap) },
+	[MMU_FMT_TABLE] = {
+		{ mmu_x86_low, mmu_x86_table },
+		{ ARRAY_SIZE(mmu_x86_low), ARRAY_SIZE(mmu_x86_table) },
+	},
+	[MMU_FMT_PAGE] = {
+		{ mmu_x86_low, mmu_x86_page, mmu_x86_leaf },
+		{ ARRAY_SIZE(mmu_x86_low), ARRAY_SIZE(mmu_x86_page), ARRAY_SIZE(mmu_x86_leaf) },
+	},
+	[MMU_FMT_BLOCK] = {
+		{ mmu_x86_low, mmu_x86_block, mmu_x86_leaf },
+		{ ARRAY_SIZE(mmu_x86_low), ARRAY_SIZE(mmu_x86_block), ARRAY_SIZE(mmu_x86_leaf) },
+	},
+	[MMU_FMT_SWAP] = { { mmu_x86_swap }, { ARRAY_SIZE(mmu_x86_swap) } },
 };
 
 /* Normalized flags from the hardware bits every x86 leaf shares. */
