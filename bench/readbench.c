@@ -4,7 +4,9 @@
  *   readbench file PATH N               read PATH whole, N times
  *   readbench pagemap PID START END N   read PID's pagemap over [START,END)
  *   readbench xlate PID START END M     M random pages: the module's
- *                                       translate file vs one pagemap pread
+ *                                       translate file (one O_RDWR descriptor:
+ *                                       pwrite + pread; and the shell way:
+ *                                       two opens) vs one pagemap pread
  * Times are medians over the repetitions, in ns (CLOCK_MONOTONIC).
  */
 #include <errno.h>
@@ -119,7 +121,8 @@ static int bench_pagemap(int pid, uint64_t start, uint64_t end, int n)
 }
 
 /* One translation through the module: write the VA, read the walk back. */
-static int xlate_once(const char *path, uint64_t va, char *out, size_t size)
+/* The shell way: open, write, close; open, read, close. */
+static int xlate_opens(const char *path, uint64_t va, char *out, size_t size)
 {
 	char cmd[32];
 	int fd, len;
@@ -141,15 +144,36 @@ static int xlate_once(const char *path, uint64_t va, char *out, size_t size)
 	return 0;
 }
 
+/* The program way: one O_RDWR descriptor, pwrite and pread at 0. */
+static int xlate_fd(int fd, uint64_t va, char *out, size_t size)
+{
+	char cmd[32];
+	int len;
+	ssize_t r;
+
+	len = snprintf(cmd, sizeof(cmd), "0x%llx\n", (unsigned long long)va);
+	if (pwrite(fd, cmd, len, 0) != len)
+		return -1;
+	r = pread(fd, out, size - 1, 0);
+	if (r <= 0)
+		return -1;
+	out[r] = '\0';
+	return 0;
+}
+
 static int bench_xlate(int pid, uint64_t start, uint64_t end, int m)
 {
 	long psz = sysconf(_SC_PAGESIZE);
-	uint64_t *tm = calloc(m, sizeof(*tm)), *tp = calloc(m, sizeof(*tp));
+	uint64_t *tm = calloc(m, sizeof(*tm)), *to = calloc(m, sizeof(*to));
+	uint64_t *tp = calloc(m, sizeof(*tp));
 	uint64_t pages = (end - start) / psz, e;
 	char path[128], out[4096], want[40];
-	int i, fd;
+	int i, fd, xfd;
 
 	snprintf(path, sizeof(path), DEBUGFS "/%d/translate", pid);
+	xfd = open(path, O_RDWR);
+	if (xfd < 0)
+		return perror(path), 1;
 	snprintf(out, sizeof(out), "/proc/%d/pagemap", pid);
 	fd = open(out, O_RDONLY);
 	if (fd < 0)
@@ -158,24 +182,30 @@ static int bench_xlate(int pid, uint64_t start, uint64_t end, int m)
 	for (i = 0; i < m; i++) {
 		uint64_t va = start + (uint64_t)(rand() % pages) * psz, t0;
 
+		snprintf(want, sizeof(want), "va=0x%llx", (unsigned long long)va);
 		t0 = now_ns();
-		if (xlate_once(path, va, out, sizeof(out)))
+		if (xlate_fd(xfd, va, out, sizeof(out)))
 			return perror(path), 1;
 		tm[i] = now_ns() - t0;
-		snprintf(want, sizeof(want), "va=0x%llx", (unsigned long long)va);
 		if (!strstr(out, want)) {
 			fprintf(stderr, "translate did not answer for %s:\n%s", want, out);
 			return 1;
 		}
+		t0 = now_ns();
+		if (xlate_opens(path, va, out, sizeof(out)))
+			return perror(path), 1;
+		to[i] = now_ns() - t0;
 		t0 = now_ns();
 		if (pread(fd, &e, 8, va / psz * 8) != 8)
 			return perror("pread pagemap"), 1;
 		tp[i] = now_ns() - t0;
 	}
 	close(fd);
-	printf("translate_median_ns=%llu pagemap_median_ns=%llu samples=%d\n",
+	close(xfd);
+	printf("translate_median_ns=%llu pagemap_median_ns=%llu opens_median_ns=%llu samples=%d\n",
 	       (unsigned long long)median(tm, m),
-	       (unsigned long long)median(tp, m), m);
+	       (unsigned long long)median(tp, m),
+	       (unsigned long long)median(to, m), m);
 	return 0;
 }
 

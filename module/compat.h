@@ -12,6 +12,7 @@
 #include <linux/rcupdate.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
+#include <linux/timer.h>
 #include <linux/version.h>
 
 /* Number of paging levels the MMU walks now (x86 LA57 is a boot choice). */
@@ -153,6 +154,22 @@ static inline unsigned long mmu_p4d_index(unsigned long va)
 /* ---- page-fault tracer (fault_hooks.c, fault_stream.c) ---- */
 #if defined(CONFIG_X86)
 #include <asm/trap_pf.h>
+#endif
+
+/*
+ * v6.2 renamed del_timer_sync() to timer_delete_sync() (6.1.y stable has
+ * both; the old name goes away later).
+ */
+#if MMU_KERNEL_GE(6, 2)
+static inline void mmu_timer_delete_sync(struct timer_list *t)
+{
+	timer_delete_sync(t);
+}
+#else
+static inline void mmu_timer_delete_sync(struct timer_list *t)
+{
+	del_timer_sync(t);
+}
 #endif
 
 /*

@@ -96,6 +96,30 @@ static struct mmu_fault_slot *mmu_slot_claim(struct mmu_fault_target *f,
 	return NULL;
 }
 
+/*
+ * Start of a probe: current's fault target, its open slot (NULL if none)
+ * and the time.  Return: false if current is not traced, or is inside a
+ * fault whose handler is running (a nested fault: counted, not timed).
+ *
+ * Context: rcu_read_lock() held.
+ */
+static bool mmu_fault_begin(struct mmu_fault_target **fp,
+			    struct mmu_fault_slot **sp, u64 *now)
+{
+	struct mmu_target *t = mmu_fault_lookup();
+
+	if (!t)
+		return false;
+	*fp = t->faults;
+	*now = ktime_get_mono_fast_ns();
+	*sp = mmu_slot_find(*fp);
+	if (*sp && (*sp)->busy) {
+		mmu_fault_anomaly(*fp, MMU_FA_NESTED);
+		return false;
+	}
+	return true;
+}
+
 static void mmu_slot_open(struct mmu_fault_slot *s, u64 now, unsigned long va,
 			  unsigned long ip, unsigned long err, bool has_err,
 			  bool user)
@@ -277,7 +301,6 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct mmu_hmf_data *d = (void *)ri->data;
 	struct mmu_fault_target *f;
 	struct mmu_fault_slot *s;
-	struct mmu_target *t;
 	int skip = 1;
 	u64 now;
 
@@ -287,16 +310,8 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!mmu_guard_enter())
 		return 1;
 	rcu_read_lock();
-	t = mmu_fault_lookup();
-	if (!t)
+	if (!mmu_fault_begin(&f, &s, &now))
 		goto out;
-	f = t->faults;
-	now = ktime_get_mono_fast_ns();
-	s = mmu_slot_find(f);
-	if (s && s->busy) {
-		mmu_fault_anomaly(f, MMU_FA_NESTED);
-		goto out;
-	}
 	if (!s) {
 		/* No exception hook on this arch, or it missed the entry. */
 		s = mmu_slot_claim(f, now);
@@ -400,7 +415,6 @@ static void mmu_tp_page_fault(void *data, unsigned long address,
 {
 	struct mmu_fault_target *f;
 	struct mmu_fault_slot *s;
-	struct mmu_target *t;
 	u64 now;
 
 	/* Atomic-context faults never reach handle_mm_fault for current. */
@@ -409,16 +423,8 @@ static void mmu_tp_page_fault(void *data, unsigned long address,
 	if (!mmu_guard_enter())
 		return;
 	rcu_read_lock();
-	t = mmu_fault_lookup();
-	if (!t)
+	if (!mmu_fault_begin(&f, &s, &now))
 		goto out;
-	f = t->faults;
-	now = ktime_get_mono_fast_ns();
-	s = mmu_slot_find(f);
-	if (s && s->busy) {
-		mmu_fault_anomaly(f, MMU_FA_NESTED);
-		goto out;
-	}
 	if (s) {
 		/* The previous fault ended on a path we do not hook. */
 		mmu_fault_anomaly(f, MMU_FA_UNPAIRED);

@@ -10,7 +10,9 @@
 #include <linux/ring_buffer.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/timer.h>
 #include <linux/uaccess.h>
+#include "compat.h"
 #include "faults.h"
 #include "mmuscope.h"
 
@@ -43,12 +45,31 @@ module_param_cb(fault_buffer_kb, &fault_buffer_kb_ops, &fault_buffer_kb, 0644);
 MODULE_PARM_DESC(fault_buffer_kb,
 		 "per-CPU event buffer of each target's faults stream, KiB (16..65536; applies to targets added later)");
 
+/*
+ * Wakeups are batched: the first event that finds a reader asleep arms a
+ * one-tick timer (through irq_work: probes may run with IRQs off), and
+ * the timer wakes the reader once for everything that arrived meanwhile.
+ * Waking per event would cost the traced task an IPI and two context
+ * switches per fault (8x the fault time on one TCG vCPU).  The price is
+ * at most a tick of delay before a blocked reader sees an event.
+ */
+#define MMU_STREAM_WAKE_DELAY	1	/* jiffies */
+
+static void mmu_stream_wake_timer_fn(struct timer_list *timer)
+{
+	struct mmu_fault_stream *s = from_timer(s, timer, wake_timer);
+
+	/* Cleared first: an event after the wakeup arms the next one. */
+	clear_bit(0, &s->wake_armed);
+	wake_up_interruptible(&s->wq);
+}
+
 static void mmu_stream_wake_fn(struct irq_work *work)
 {
 	struct mmu_fault_stream *s = container_of(work, struct mmu_fault_stream,
 						  wake);
 
-	wake_up_interruptible(&s->wq);
+	mod_timer(&s->wake_timer, jiffies + MMU_STREAM_WAKE_DELAY);
 }
 
 /* Context: process context, may sleep. */
@@ -64,13 +85,19 @@ int mmu_fault_stream_init(struct mmu_fault_stream *s)
 	atomic64_set(&s->lost, 0);
 	init_waitqueue_head(&s->wq);
 	init_irq_work(&s->wake, mmu_stream_wake_fn);
+	timer_setup(&s->wake_timer, mmu_stream_wake_timer_fn, 0);
+	s->wake_armed = 0;
 	return 0;
 }
 
-/* Context: after the probes' RCU grace period; may sleep. */
+/*
+ * Context: after the probes' RCU grace period (nothing queues the
+ * irq_work any more, and only it arms the timer); may sleep.
+ */
 void mmu_fault_stream_destroy(struct mmu_fault_stream *s)
 {
 	irq_work_sync(&s->wake);
+	mmu_timer_delete_sync(&s->wake_timer);
 	if (s->rb)
 		ring_buffer_free(s->rb);
 	s->rb = NULL;
@@ -119,7 +146,7 @@ void mmu_fault_stream_emit(struct mmu_fault_stream *s,
 	/* Non-overwriting buffer: a full CPU buffer refuses the event. */
 	if (ring_buffer_write(s->rb, sizeof(e), &e))
 		atomic64_inc(&s->lost);
-	if (wq_has_sleeper(&s->wq))
+	if (wq_has_sleeper(&s->wq) && !test_and_set_bit(0, &s->wake_armed))
 		irq_work_queue(&s->wake);
 }
 

@@ -135,6 +135,8 @@ struct mmu_fault_stream {
 	atomic64_t lost;		/* events that did not fit */
 	wait_queue_head_t wq;
 	struct irq_work wake;		/* probes cannot wake directly */
+	struct timer_list wake_timer;	/* batches wakeups: one per tick */
+	unsigned long wake_armed;	/* bit 0: wake queued or pending */
 };
 
 /* One event as stored in the ring buffer. */

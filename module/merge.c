@@ -85,6 +85,8 @@ static void mmu_run_start(struct mmu_run *r, const struct mmu_entry *e,
 	r->vm_start = vi->start;
 	r->vm_end = vi->end;
 	r->backing = vi->backing;
+	r->pte_fast = e->level == MMU_PTE && e->kind == MMU_K_PRESENT;
+	r->next_raw = e->raw + PAGE_SIZE;
 	strscpy(r->vma, vi->name, sizeof(r->vma));
 }
 
@@ -206,13 +208,44 @@ static int mmu_maps_note(struct mmu_walk *w, const struct mmu_entry *e,
 	return mmu_merge_note(&c->mg, e, addr, &c->vi, &c->out) ? 1 : 0;
 }
 
-static int mmu_maps_pte(pte_t pte, unsigned long addr, unsigned long next,
-			struct mmu_walk *w)
+/*
+ * The PTEs of one table.  Fast path first: a present PTE whose raw value
+ * is the previous one's plus a page, and whose frame is the next one, in
+ * the run's VMA, extends the pending run without being decoded.  Adding
+ * PAGE_SIZE to the raw value only carries through the output-address
+ * field, and a carry out of it would change the frame, so equal values
+ * mean equal flags: mmu_run_extends() would say the same.
+ *
+ * Context: rcu_read_lock held, the table mapped (mmu_walk_pte_range()).
+ */
+static int mmu_maps_pte_range(pte_t *ptep, unsigned long addr,
+			      unsigned long end, struct mmu_walk *w)
 {
+	struct mmu_maps_cursor *c = w->private;
+	struct mmu_run *r = &c->mg.cur;
 	struct mmu_entry e;
 
-	mmu_decode_pte(pte, &e);
-	return mmu_maps_note(w, &e, addr);
+	for (; addr < end; ptep++, addr += PAGE_SIZE) {
+		pte_t pte = ptep_get(ptep);
+
+		if (pte_none(pte))
+			continue;
+		if (c->mg.have && r->pte_fast && r->end == addr &&
+		    pte_val(pte) == r->next_raw && pte_pfn(pte) == r->next &&
+		    r->vm_start == c->vi.start && r->vm_end == c->vi.end) {
+			r->end += PAGE_SIZE;
+			r->pages++;
+			r->next++;
+			r->next_raw += PAGE_SIZE;
+			continue;
+		}
+		mmu_decode_pte(pte, &e);
+		if (mmu_maps_note(w, &e, addr)) {
+			w->resume = addr + PAGE_SIZE;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static int mmu_maps_pmd(pmd_t pmd, unsigned long addr, unsigned long next,
@@ -241,7 +274,7 @@ static const struct mmu_walk_ops mmu_maps_ops = {
 	.vma_enter	= mmu_maps_vma_enter,
 	.pud_entry	= mmu_maps_pud,
 	.pmd_entry	= mmu_maps_pmd,
-	.pte_entry	= mmu_maps_pte,
+	.pte_range	= mmu_maps_pte_range,
 };
 
 /* Start a listing over (the mm and lock state are kept). */

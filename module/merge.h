@@ -44,6 +44,8 @@ struct mmu_run {
 	unsigned long vm_start;
 	unsigned long vm_end;
 	const char *backing;
+	u64 next_raw;		/* the raw PTE that would extend the run ... */
+	bool pte_fast;		/* ... when it is a run of present PTEs */
 	char vma[MMU_VMA_NAME_MAX];
 };
 

@@ -34,7 +34,8 @@ struct mmu_fault_target;
  * @dir:	debugfs directory <nr>/.
  * @removed:	set (under mmu_targets_lock) once removed from the list;
  *		blocking readers wake up and return.
- * @xlate_lock:	protects @xlate_va / @xlate_set (the translate file's input).
+ * @xlate_lock:	protects @xlate_va / @xlate_set (the last address written to
+ *		translate) and the per-open-file copies of views.c.
  * @faults:	fault statistics and event buffer, owned by faults.c.
  * @rcu:	deferred free, after the probes' read-side sections.
  */

@@ -339,9 +339,22 @@ static void mmu_xlate_result(struct mmu_xlate *x, struct mmu_vma_info *vi)
 	seq_printf(x->m, "%.*s\n", (int)min_t(size_t, s.len, sizeof(buf)), buf);
 }
 
+/*
+ * An open translate file: the address written through it, if any, else
+ * the target's last one (so that `echo ADDR > translate; cat translate`
+ * works, and a program that writes and reads on one descriptor is not
+ * disturbed by other users).
+ */
+struct mmu_xlate_file {
+	struct mmu_target *t;
+	unsigned long va;
+	bool set;
+};
+
 static int mmu_translate_show(struct seq_file *m, void *v)
 {
-	struct mmu_target *t = m->private;
+	struct mmu_xlate_file *xf = m->private;
+	struct mmu_target *t = xf->t;
 	struct mmu_xlate x = { .m = m };
 	struct mmu_vma_info *vi;
 	struct vm_area_struct *vma;
@@ -354,8 +367,8 @@ static int mmu_translate_show(struct seq_file *m, void *v)
 	};
 
 	mutex_lock(&t->xlate_lock);
-	x.va = t->xlate_va;
-	set = t->xlate_set;
+	x.va = xf->set ? xf->va : t->xlate_va;
+	set = xf->set || t->xlate_set;
 	mutex_unlock(&t->xlate_lock);
 	mm = mmu_views_lock_mm(t);
 	if (IS_ERR(mm))
@@ -389,23 +402,38 @@ unlock:
 
 static int mmu_translate_open(struct inode *inode, struct file *file)
 {
-	struct mmu_target *t = inode->i_private;
+	struct mmu_xlate_file *xf;
 	int ret;
 
-	mmu_target_get(t);
-	ret = single_open(file, mmu_translate_show, t);
-	if (ret)
-		mmu_target_put(t);
-	return ret;
+	xf = kzalloc(sizeof(*xf), GFP_KERNEL);
+	if (!xf)
+		return -ENOMEM;
+	xf->t = inode->i_private;
+	mmu_target_get(xf->t);
+	ret = single_open(file, mmu_translate_show, xf);
+	if (ret) {
+		mmu_target_put(xf->t);
+		kfree(xf);
+		return ret;
+	}
+	/*
+	 * seq_open() clears FMODE_PWRITE since seq_file has no write; ours
+	 * takes a whole command at offset 0 (mmu_copy_input()), so pwrite()
+	 * at 0 is one command: with pread() at 0, a translation costs two
+	 * syscalls on one descriptor.
+	 */
+	file->f_mode |= FMODE_PWRITE;
+	return 0;
 }
 
 static int mmu_translate_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *m = file->private_data;
-	struct mmu_target *t = m->private;
+	struct mmu_xlate_file *xf = m->private;
 
 	single_release(inode, file);
-	mmu_target_put(t);
+	mmu_target_put(xf->t);
+	kfree(xf);
 	return 0;
 }
 
@@ -418,7 +446,8 @@ static ssize_t mmu_translate_write(struct file *file, const char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
 	struct seq_file *m = file->private_data;
-	struct mmu_target *t = m->private;
+	struct mmu_xlate_file *xf = m->private;
+	struct mmu_target *t = xf->t;
 	unsigned long va;
 	char buf[40];
 	ssize_t len;
@@ -439,6 +468,8 @@ static ssize_t mmu_translate_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 	}
 	mutex_lock(&t->xlate_lock);
+	xf->va = va;
+	xf->set = true;
 	t->xlate_va = va;
 	t->xlate_set = true;
 	mutex_unlock(&t->xlate_lock);
@@ -725,12 +756,22 @@ static int mmu_summary_open(struct inode *inode, struct file *file)
 	return ret;
 }
 
+static int mmu_summary_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+	struct mmu_target *t = m->private;
+
+	single_release(inode, file);
+	mmu_target_put(t);
+	return 0;
+}
+
 static const struct file_operations mmu_summary_fops = {
 	.owner		= THIS_MODULE,
 	.open		= mmu_summary_open,
 	.read		= seq_read,
 	.llseek		= seq_lseek,
-	.release	= mmu_translate_release,	/* same: single + target put */
+	.release	= mmu_summary_release,
 };
 
 /* ------------------------------------------------------------ hook-ups */

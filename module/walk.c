@@ -79,6 +79,11 @@ static int mmu_walk_pte_range(pmd_t *pmdp, unsigned long addr,
 		rcu_read_unlock();
 		return -EAGAIN;
 	}
+	if (ops->pte_range) {
+		err = ops->pte_range(start, addr, end, w);
+		rcu_read_unlock();
+		return err;
+	}
 	for (ptep = start; ; ptep++) {
 		pte_t pte = ptep_get(ptep);
 

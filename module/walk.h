@@ -29,6 +29,12 @@ enum mmu_entry_type {
  * @pud_entry:	into its parent (then the value is the parent's entry).
  * @pmd_entry:	Tables are reported before the walker descends into them.
  * @pte_entry:	Called with rcu_read_lock held: must not sleep.
+ * @pte_range:	if set, called once per PTE table instead of @pte_entry and
+ *		of @hole at the PTE level, with the table mapped at @ptep
+ *		(the entry of @addr) under rcu_read_lock, for [addr, end):
+ *		saves an indirect call per entry (as mm/pagewalk.c users do
+ *		in a pmd_entry).  Reads entries with ptep_get(); when it
+ *		returns > 0 it must set mmu_walk::resume itself.
  * @hole:	[addr, next) has no entry at @level (pXd_none).
  *
  * Each callback returns 0 to continue, > 0 to stop the walk (the walk
@@ -46,6 +52,8 @@ struct mmu_walk_ops {
 	int (*pmd_entry)(pmd_t pmd, unsigned long addr, unsigned long next,
 			 struct mmu_walk *w);
 	int (*pte_entry)(pte_t pte, unsigned long addr, unsigned long next,
+			 struct mmu_walk *w);
+	int (*pte_range)(pte_t *ptep, unsigned long addr, unsigned long end,
 			 struct mmu_walk *w);
 	int (*hole)(unsigned long addr, unsigned long next,
 		    enum mmu_level level, struct mmu_walk *w);
