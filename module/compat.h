@@ -157,6 +157,17 @@ static inline unsigned long mmu_p4d_index(unsigned long va)
 #endif
 
 /*
+ * mmap_assert_locked() calls dump_mm() under CONFIG_DEBUG_VM, and 6.1 does
+ * not export dump_mm (a DEBUG_VM kernel refuses the module): the same
+ * checks without it.
+ */
+static inline void mmu_mmap_assert_locked(struct mm_struct *mm)
+{
+	lockdep_assert_held(&mm->mmap_lock);
+	VM_WARN_ON_ONCE(!rwsem_is_locked(&mm->mmap_lock));
+}
+
+/*
  * v6.2 renamed del_timer_sync() to timer_delete_sync() (6.1.y stable has
  * both; the old name goes away later).
  */

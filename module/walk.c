@@ -259,7 +259,7 @@ int mmu_walk_range(struct mmu_walk *w, unsigned long start, unsigned long end)
 	pgd_t *pgdp;
 	int err = 0;
 
-	mmap_assert_locked(w->mm);
+	mmu_mmap_assert_locked(w->mm);
 	pgdp = pgd_offset(w->mm, addr);
 	do {
 		pgd_t pgd = mmu_pgdp_get(pgdp);
@@ -307,7 +307,7 @@ int mmu_walk_vmas(struct mmu_walk *w, unsigned long start, unsigned long end)
 	struct vma_iterator vmi;
 	int err = 0;
 
-	mmap_assert_locked(w->mm);
+	mmu_mmap_assert_locked(w->mm);
 	vma_iter_init(&vmi, w->mm, start);
 	for_each_vma_range(vmi, vma, end) {
 		unsigned long lo = max(start, vma->vm_start);

@@ -266,6 +266,7 @@ struct vma {
 	unsigned long rss_kb, anon_huge_kb, swap_kb, hugetlb_kb, locked_kb;
 	bool sd;		/* VmFlags has sd: pagemap reports soft-dirty */
 	bool vsyscall;
+	bool shared;		/* MAP_SHARED ("s" in the permissions) */
 	char name[256];
 };
 
@@ -290,9 +291,10 @@ static inline int vmas_load(pid_t pid, struct vmas *vs)
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		unsigned long s, e;
+		char perms[8] = "";
 		int off = 0;
 
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &s, &e, &off) == 2 &&
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &s, &e, perms, &off) == 3 &&
 		    off) {
 			if (vs->n == cap) {
 				cap *= 2;
@@ -304,6 +306,7 @@ static inline int vmas_load(pid_t pid, struct vmas *vs)
 			cur->end = e;
 			snprintf(cur->name, sizeof(cur->name), "%s", line + off);
 			cur->vsyscall = strstr(line, "[vsyscall]") != NULL;
+			cur->shared = perms[3] == 's';
 			continue;
 		}
 		if (!cur)
@@ -359,11 +362,12 @@ struct oracle_totals {
 
 /*
  * Compare every page of [lo, hi) with pagemap.  @sd_valid: the VMA's
- * soft-dirty bits are meaningful (no VM_SOFTDIRTY).  Logs the first few
- * mismatches to stderr.  Adds to @tot.
+ * soft-dirty bits are meaningful (no VM_SOFTDIRTY).  @shared: the VMA is
+ * MAP_SHARED (a private mapping of a tmpfs file has anon COW pages).
+ * Logs the first few mismatches to stderr.  Adds to @tot.
  */
 static inline void compare_range(int pmfd, const struct runs *r, unsigned long lo,
-				 unsigned long hi, bool sd_valid,
+				 unsigned long hi, bool sd_valid, bool shared,
 				 struct oracle_totals *tot)
 {
 	size_t n = (hi - lo) / psz(), i, chunk = 8192;
@@ -393,7 +397,8 @@ static inline void compare_range(int pmfd, const struct runs *r, unsigned long l
 					why = "present in pagemap, not in maps";
 				else if ((e & PM_PFN_MASK) != x->pfn + idx)
 					why = "pfn differs";
-				else if (!strcmp(x->backing, "shmem") && !(e & PM_FILE))
+				else if (!strcmp(x->backing, "shmem") && shared &&
+					 !(e & PM_FILE))
 					why = "shmem page not file in pagemap";
 				else if (!strcmp(x->backing, "anon") &&
 					 !flag_has(x->flags, "sp") && (e & PM_FILE))

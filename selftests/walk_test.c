@@ -219,13 +219,13 @@ static void check_process_tot(struct __test_metadata *_metadata, pid_t pid,
 			tot.present += runs_sum_kb(&r, m->start, m->end,
 						   SUM_ALL_PRESENT) / (PAGE / 1024);
 		} else if (m->end - m->start <= (4UL << 30)) {
-			compare_range(pmfd, &r, m->start, m->end, !m->sd, &tot);
+			compare_range(pmfd, &r, m->start, m->end, !m->sd, m->shared, &tot);
 		} else {
 			/* Pages the maps lists, then samples of the rest. */
 			for (j = 0; j < r.n; j++)
 				if (r.v[j].start >= m->start && r.v[j].end <= m->end)
 					compare_range(pmfd, &r, r.v[j].start,
-						      r.v[j].end, !m->sd, &tot);
+						      r.v[j].end, !m->sd, m->shared, &tot);
 			for (j = 0; j < 2000; j++) {
 				unsigned long va = m->start +
 					((unsigned long)random() * 7919 * PAGE) %
@@ -236,7 +236,7 @@ static void check_process_tot(struct __test_metadata *_metadata, pid_t pid,
 					struct oracle_totals t2 = { 0 };
 
 					compare_range(pmfd, &r, va, va + PAGE,
-						      !m->sd, &t2);
+						      !m->sd, m->shared, &t2);
 					tot.mismatches += t2.mismatches;
 				}
 			}
@@ -448,7 +448,7 @@ TEST_F_TIMEOUT(walk, sparse_anon_softdirty, 300)
 		int pmfd = pagemap_open(self->c.pid);
 
 		compare_range(pmfd, &r, self->c.L.a[0], self->c.L.a[0] + 32 * MB,
-			      false, &tot);
+			      false, false, &tot);
 		close(pmfd);
 		EXPECT_EQ(0, tot.mismatches);
 		EXPECT_LT(32 * MB / PAGE / 10, tot.present);
