@@ -44,11 +44,8 @@ mmu_headers_of() {
 
 # The kernel matrix `make check` runs: NAME-ARCH:PAGING.
 # arm64 configurations name their page size instead of a paging mode.
-# arm64 is set up and runnable (scripts/check 6.1-arm64:4K 6.12-arm64:16K)
-# but not yet in the default matrix: three tests still fail there (see
-# README "Supported kernels").
 MMU_MATRIX_ALL="6.1-x86_64:4 6.1-x86_64:5 6.12-x86_64:4 6.12-x86_64:5 6.1-arm64:4K 6.12-arm64:16K"
-MMU_MATRIX=${MMUSCOPE_MATRIX:-"6.1-x86_64:4 6.1-x86_64:5 6.12-x86_64:4 6.12-x86_64:5"}
+MMU_MATRIX=${MMUSCOPE_MATRIX:-$MMU_MATRIX_ALL}
 
 # A kernel log line matching this is a splat: the run fails (exit 125).
 # Same list as scripts/vm, plus arm64's "Internal error:" (its oops/BUG/BRK).

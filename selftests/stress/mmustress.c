@@ -58,6 +58,9 @@
 static volatile sig_atomic_t stop;
 static unsigned long unexpected;
 
+/* Exists while the controller wants readers to stop opening files. */
+#define QUIET	"/tmp/mmustress.quiet"
+
 static void on_term(int sig)
 {
 	stop = 1;
@@ -291,7 +294,7 @@ static int run_target(double secs)
 
 static struct {
 	unsigned long reads, bytes, writes, gone, esrch, holds, fault_reads,
-		      opens;
+		      opens, stream_busy;
 } rc;
 
 /*
@@ -372,7 +375,11 @@ static void read_file(const char *dir, const char *pid, const char *name,
 		flags |= O_NONBLOCK;
 	fd = open(path, flags);
 	if (fd < 0) {
-		count_err(path, errno);
+		/* The stream has one reader at a time: EBUSY is its answer. */
+		if (faults && errno == EBUSY)
+			rc.stream_busy++;
+		else
+			count_err(path, errno);
 		return;
 	}
 	rc.opens++;
@@ -437,11 +444,23 @@ static int run_reader(double secs, const char *mode)
 	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGTERM, on_term);
 	while (!stop && now() < end) {
-		DIR *root = opendir(ROOT);
+		DIR *root;
 		struct dirent *e;
 		char pids[64][NAME_MAX + 1];
 		unsigned int np = 0, i;
 
+		/* The controller asks for a gap to unload: close, no opens. */
+		if (!access(QUIET, F_OK)) {
+			if (held >= 0) {
+				close(held);
+				held = -1;
+				hold_until = 0;
+				rc.holds++;
+			}
+			usleep(20000);
+			continue;
+		}
+		root = opendir(ROOT);
 		if (!root) {
 			usleep(20000);	/* module not loaded right now */
 			continue;
@@ -488,9 +507,9 @@ static int run_reader(double secs, const char *mode)
 	}
 	if (held >= 0)
 		close(held);
-	printf("reader mode=%s reads=%lu opens=%lu bytes=%lu translate_writes=%lu fault_reads=%lu gone=%lu esrch=%lu holds=%lu unexpected=%lu\n",
+	printf("reader mode=%s reads=%lu opens=%lu bytes=%lu translate_writes=%lu fault_reads=%lu stream_busy=%lu gone=%lu esrch=%lu holds=%lu unexpected=%lu\n",
 	       mode, rc.reads, rc.opens, rc.bytes, rc.writes, rc.fault_reads,
-	       rc.gone, rc.esrch, rc.holds, unexpected);
+	       rc.stream_busy, rc.gone, rc.esrch, rc.holds, unexpected);
 	return 0;
 }
 
@@ -605,6 +624,7 @@ static int run_ctl(double secs, const char *ko, int nt)
 
 	if (nt > 16)
 		nt = 16;
+	unlink(QUIET);		/* left over by a killed run */
 	signal(SIGTERM, on_term);
 	for (i = 0; i < nt; i++)
 		t[i] = spawn(5 + below(30));
@@ -673,13 +693,21 @@ static int run_ctl(double secs, const char *ko, int nt)
 			else if (ret != -ENOENT)
 				bad("follow", -ret);
 		} else if (op < 14) {
-			harvest_all(t, nt);
 			/*
 			 * Readers hold files most of the time: the first
 			 * EWOULDBLOCK is counted (correct), then keep trying
-			 * for a gap for up to half a second.
+			 * for a gap for up to half a second, or (every other
+			 * time) ask the readers for one and try for a second:
+			 * a real unload with readers that just closed, and a
+			 * reload under them, are the point.
 			 */
-			for (int k = 0; k < 250; k++) {
+			bool quiet = below(2);
+			int tries = quiet ? 500 : 250, qfd = -1;
+
+			if (quiet)
+				qfd = open(QUIET, O_CREAT | O_WRONLY, 0600);
+			harvest_all(t, nt);
+			for (int k = 0; k < tries; k++) {
 				ret = syscall(SYS_delete_module, "mmuscope", O_NONBLOCK);
 				if (ret == 0) {
 					cc.unloads++;
@@ -693,6 +721,10 @@ static int run_ctl(double secs, const char *ko, int nt)
 				if (!k)
 					cc.busy_unloads++;	/* correct */
 				usleep(2000);
+			}
+			if (qfd >= 0) {
+				close(qfd);
+				unlink(QUIET);
 			}
 		} else {
 			usleep(below(20000));
