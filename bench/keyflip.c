@@ -5,13 +5,16 @@
  * patching (scripts/smp-check).  Module-independent on purpose: it is the
  * control experiment for "is the int3 livelock ours or the emulator's?".
  *
- *   keyflip [-s SECONDS] [-t FAULTERS] [-m perf|trace|both] [-p]
+ *   keyflip [-s SECONDS] [-t FAULTERS] [-m perf|trace|both|kprobe] [-p]
  *
  * perf:  open and close a PERF_COUNT_SW_PAGE_FAULTS event in a loop; the
  *        0 <-> 1 transitions of perf_swevent_enabled[] patch the jump in
  *        the fault path (static_key_slow_inc/dec -> text_poke_bp -> int3).
  * trace: write 1/0 to tracefs exceptions/page_fault_user/enable (x86):
  *        the tracepoint's static key, patched the same way.
+ * kprobe: add, enable, disable and remove a tracefs kretprobe event on
+ *        handle_mm_fault: the kernel's own kprobe (on ftrace) and rethook
+ *        patching of the function mmuscope probes, without mmuscope.
  * Prints one progress line a second; a stall of the counters, an RCU
  * stall or a hung guest is the failure.  -p prints the pid and waits for
  * a newline on stdin before starting (to make it a target first).
@@ -93,6 +96,35 @@ static int flip_trace(void)
 	return ret;
 }
 
+static int write_str(const char *path, const char *s, int flags)
+{
+	int fd = open(path, O_WRONLY | flags), ret = 0;
+	ssize_t len = strlen(s);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int flip_kprobe(void)
+{
+	static const char *ev = "/sys/kernel/tracing/kprobe_events";
+	static const char *en = "/sys/kernel/tracing/events/keyflip/hmf/enable";
+	int ret;
+
+	ret = write_str(ev, "r:keyflip/hmf handle_mm_fault\n", O_APPEND);
+	if (ret)
+		return ret;
+	ret = write_str(en, "1", 0);
+	if (!ret)
+		ret = write_str(en, "0", 0);
+	write_str(ev, "-:keyflip/hmf\n", O_APPEND);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	int secs = 30, nthreads = 1, mode = 3, wait_go = 0, c, i, err;
@@ -104,11 +136,12 @@ int main(int argc, char **argv)
 		case 's': secs = atoi(optarg); break;
 		case 't': nthreads = atoi(optarg); break;
 		case 'm':
-			mode = !strcmp(optarg, "perf") ? 1 : !strcmp(optarg, "trace") ? 2 : 3;
+			mode = !strcmp(optarg, "perf") ? 1 : !strcmp(optarg, "trace") ? 2 :
+			       !strcmp(optarg, "kprobe") ? 4 : 3;
 			break;
 		case 'p': wait_go = 1; break;
 		default:
-			fprintf(stderr, "usage: keyflip [-s SECONDS] [-t FAULTERS] [-m perf|trace|both] [-p]\n");
+			fprintf(stderr, "usage: keyflip [-s SECONDS] [-t FAULTERS] [-m perf|trace|both|kprobe] [-p]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -137,6 +170,14 @@ int main(int argc, char **argv)
 			err = flip_trace();
 			if (err) {
 				fprintf(stderr, "tracefs page_fault_user: %s\n", strerror(-err));
+				return 1;
+			}
+		}
+		if (mode & 4) {
+			err = flip_kprobe();
+			if (err) {
+				fprintf(stderr, "tracefs kretprobe on handle_mm_fault: %s\n",
+					strerror(-err));
 				return 1;
 			}
 		}

@@ -789,6 +789,98 @@ TEST_F_TIMEOUT(walk, thp, 300)
 	runs_free(&r);
 }
 
+/*
+ * arm64 contiguous PTEs: with 4K pages 16 entries (64K), with 16K pages
+ * 128 entries (2M) mapping one naturally aligned large folio carry PTE_CONT
+ * (v6.9+ CONTPTE maps mTHP folios that way; mTHP sizes exist from v6.8).
+ */
+static unsigned long cont_size(void)
+{
+	return PAGE == 4096 ? 64 * 1024 : 2 * MB;
+}
+
+static void layout_contpte(struct layout *L, int step)
+{
+	char *p;
+
+	if (step)
+		return;
+	p = map_aligned(4 * cont_size(), cont_size());
+	if (!p)
+		return;
+	touch(p, 4 * cont_size(), PAGE);
+	L->a[0] = (unsigned long)p;
+	/* The control: no large folios, so no contiguous bit. */
+	p = map_aligned(2 * cont_size(), cont_size());
+	if (!p)
+		return;
+	madvise(p, 2 * cont_size(), MADV_NOHUGEPAGE);
+	touch(p, 2 * cont_size(), PAGE);
+	L->a[1] = (unsigned long)p;
+}
+
+TEST_F_TIMEOUT(walk, contpte, 300)
+{
+	char knob[128];
+	unsigned long base, va, cpages = 0, large = 0;
+	struct utsname u;
+	struct runs r;
+	int pm, kpf;
+
+	if (uname(&u) || strcmp(u.machine, "aarch64"))
+		SKIP(return, "contiguous PTEs are an arm64 feature (this is %s)", u.machine);
+	snprintf(knob, sizeof(knob),
+		 "/sys/kernel/mm/transparent_hugepage/hugepages-%lukB/enabled",
+		 cont_size() / 1024);
+	if (access(knob, F_OK))
+		SKIP(return, "no %lukB mTHP size in this kernel (mTHP came in v6.8)",
+		     cont_size() / 1024);
+	ASSERT_EQ(0, set_knob(self, "/sys/kernel/mm/transparent_hugepage/enabled", "always"));
+	ASSERT_EQ(0, set_knob(self, knob, "always"));
+	ASSERT_EQ(0, child_start(&self->c, layout_contpte));
+	base = self->c.L.a[0];
+	ASSERT_NE(0, base);
+	ASSERT_EQ(0, target_add(self->c.pid));
+	check_process(_metadata, self->c.pid, &r);
+	/* Every page the module marks contiguous is in a large folio. */
+	pm = pagemap_open(self->c.pid);
+	kpf = open("/proc/kpageflags", O_RDONLY);
+	ASSERT_LE(0, pm);
+	ASSERT_LE(0, kpf);
+	for (va = base; va < base + 4 * cont_size(); va += PAGE) {
+		const struct run *x = runs_find(&r, va);
+		uint64_t e = pagemap_get(pm, va), fl = 0;
+		bool in_large;
+
+		ASSERT_NE(NULL, x);
+		ASSERT_TRUE(e & PM_PRESENT);
+		ASSERT_EQ(8, pread(kpf, &fl, 8, (e & PM_PFN_MASK) * 8));
+		/* KPF_COMPOUND_HEAD 15, KPF_COMPOUND_TAIL 16 */
+		in_large = fl & ((1ULL << 15) | (1ULL << 16));
+		large += in_large;
+		if (flag_has(x->flags, "c")) {
+			cpages++;
+			EXPECT_TRUE(in_large) TH_LOG("0x%lx: contiguous but kpageflags 0x%llx",
+						     va, (unsigned long long)fl);
+		}
+	}
+	TH_LOG("%lu pages of %lu in large folios, %lu with the contiguous bit",
+	       large, 4 * cont_size() / PAGE, cpages);
+	EXPECT_LT(0, cpages);
+	/* Contiguous runs come in whole, aligned blocks. */
+	EXPECT_EQ(0, cpages % (cont_size() / PAGE));
+	ASSERT_NE(0, self->c.L.a[1]);
+	for (va = self->c.L.a[1]; va < self->c.L.a[1] + 2 * cont_size(); va += PAGE) {
+		const struct run *x = runs_find(&r, va);
+
+		ASSERT_NE(NULL, x);
+		EXPECT_FALSE(flag_has(x->flags, "c")) TH_LOG("0x%lx: MADV_NOHUGEPAGE page contiguous", va);
+	}
+	close(kpf);
+	close(pm);
+	runs_free(&r);
+}
+
 static void layout_hugetlb(struct layout *L, int step)
 {
 	char *p;
