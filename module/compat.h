@@ -209,4 +209,37 @@ static inline bool mmu_fault_err_exec(unsigned long err) { return false; }
 static inline bool mmu_fault_err_protection(unsigned long err) { return false; }
 #endif
 
+/*
+ * Where a fault ends without handle_mm_fault() (no VMA, access error,
+ * faults with the handler disabled): on x86 two noinline functions that
+ * take the fault's pt_regs first.  arm64's equivalents are on the kprobe
+ * blacklist or inlined: none (their faults count as unpaired).
+ */
+#if defined(CONFIG_X86)
+#define MMU_BAD_AREA_SYMS { "bad_area_nosemaphore", "bad_area_access_error" }
+#else
+#define MMU_BAD_AREA_SYMS { }
+#endif
+
+/*
+ * A non-present PMD can hold a swap-format entry (a THP under migration)
+ * only with CONFIG_ARCH_ENABLE_THP_MIGRATION; pmd_to_swp_entry() exists
+ * only then.  Return: whether @pmd was decoded into @entry.
+ */
+#ifdef CONFIG_ARCH_ENABLE_THP_MIGRATION
+static inline bool mmu_pmd_swp_entry(pmd_t pmd, swp_entry_t *entry,
+				     bool *soft_dirty)
+{
+	*entry = pmd_to_swp_entry(pmd);
+	*soft_dirty = pmd_swp_soft_dirty(pmd);
+	return true;
+}
+#else
+static inline bool mmu_pmd_swp_entry(pmd_t pmd, swp_entry_t *entry,
+				     bool *soft_dirty)
+{
+	return false;
+}
+#endif
+
 #endif /* _MMUSCOPE_COMPAT_H */

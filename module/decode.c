@@ -141,6 +141,9 @@ void mmu_decode_pte(pte_t pte, struct mmu_entry *e)
  */
 void mmu_decode_pmd(pmd_t pmd, struct mmu_entry *e)
 {
+	swp_entry_t entry;
+	bool soft_dirty;
+
 	memset(e, 0, sizeof(*e));
 	e->level = MMU_PMD;
 	e->raw = pmd_val(pmd);
@@ -151,14 +154,14 @@ void mmu_decode_pmd(pmd_t pmd, struct mmu_entry *e)
 		e->backing = mmu_pfn_backing(e->pfn);
 		return;
 	}
-#ifdef CONFIG_ARCH_ENABLE_THP_MIGRATION
-	mmu_decode_swp(pmd_to_swp_entry(pmd), e);
-	if (pmd_swp_soft_dirty(pmd))
+	if (!mmu_pmd_swp_entry(pmd, &entry, &soft_dirty)) {
+		e->kind = MMU_K_OTHER;
+		return;
+	}
+	mmu_decode_swp(entry, e);
+	if (soft_dirty)
 		e->nflags |= BIT(MMU_NF_S);
 	e->nflags |= BIT(MMU_NF_H);
-#else
-	e->kind = MMU_K_OTHER;
-#endif
 }
 
 /**

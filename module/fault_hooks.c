@@ -442,16 +442,8 @@ out:
 	mmu_guard_exit();
 }
 
-#if defined(CONFIG_X86)
-/*
- * x86 bad-area paths (no VMA, access error, faults with the handler
- * disabled): the fault ends without handle_mm_fault().  Both functions are
- * noinline and take the fault's pt_regs first.
- */
-static const char * const mmu_bad_area_syms[] = {
-	"bad_area_nosemaphore",
-	"bad_area_access_error",
-};
+/* Where a fault ends without handle_mm_fault(): see compat.h. */
+static const char * const mmu_bad_area_syms[] = MMU_BAD_AREA_SYMS;
 
 /* Context: kprobe handler, preemption disabled. */
 static int mmu_bad_area_pre(struct kprobe *p, struct pt_regs *regs)
@@ -476,10 +468,6 @@ out:
 	mmu_guard_exit();
 	return 0;
 }
-#else
-static const char * const mmu_bad_area_syms[] = {};
-#define mmu_bad_area_pre NULL
-#endif
 
 static struct kprobe mmu_bad_area_probes[ARRAY_SIZE(mmu_bad_area_syms)];
 static bool mmu_bad_area_on[ARRAY_SIZE(mmu_bad_area_syms)];
