@@ -214,20 +214,15 @@ void mmu_hwflags_print(struct seq_buf *s, enum mmu_fmt fmt, u64 raw)
 	for (p = 0; p < MMU_FLAG_PARTS; p++) {
 		for (i = 0; i < tbl->nr[p]; i++) {
 			const struct mmu_flag_desc *d = &tbl->part[p][i];
+			u64 v = raw & d->mask;
 
-			if (!d->mask)
+			/* A field shows when non-zero, a bit when it matches. */
+			if (!d->mask ||
+			    (d->field ? !v : v != (d->val ? d->val : d->mask)))
 				continue;
-			if (d->field) {
-				if (raw & d->mask)
-					seq_buf_printf(s, "%s%s=%llu", sep, d->name,
-						       (raw & d->mask) >> __ffs64(d->mask));
-				else
-					continue;
-			} else if ((raw & d->mask) == (d->val ? d->val : d->mask)) {
-				seq_buf_printf(s, "%s%s", sep, d->name);
-			} else {
-				continue;
-			}
+			seq_buf_printf(s, "%s%s", sep, d->name);
+			if (d->field)
+				seq_buf_printf(s, "=%llu", v >> __ffs64(d->mask));
 			sep = ",";
 		}
 	}

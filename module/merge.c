@@ -90,6 +90,19 @@ static void mmu_run_start(struct mmu_run *r, const struct mmu_entry *e,
 	strscpy(r->vma, vi->name, sizeof(r->vma));
 }
 
+/*
+ * Add one entry of @size bytes, whose raw value is @raw, to run @r; the
+ * next entry must then be @step frames (or swap slots) further.
+ */
+static void mmu_run_grow(struct mmu_run *r, unsigned long size,
+			 unsigned long step, u64 raw)
+{
+	r->end += size;
+	r->pages++;
+	r->next += step;
+	r->next_raw = raw + PAGE_SIZE;
+}
+
 /* Does @e, at @addr in VMA @vi, extend run @r? */
 static bool mmu_run_extends(const struct mmu_run *r, const struct mmu_entry *e,
 			    unsigned long addr, const struct mmu_vma_info *vi)
@@ -136,9 +149,9 @@ bool mmu_merge_note(struct mmu_merger *mg, const struct mmu_entry *e,
 
 	if (mg->have && mmu_run_extends(r, e, addr, vi)) {
 		size = mmu_level_size(e->level);
-		r->end += size;
-		r->pages++;
-		r->next += e->kind == MMU_K_SWAP ? 1 : size >> PAGE_SHIFT;
+		mmu_run_grow(r, size,
+			     e->kind == MMU_K_SWAP ? 1 : size >> PAGE_SHIFT,
+			     e->raw);
 		return false;
 	}
 	if (mg->have)
@@ -224,19 +237,19 @@ static int mmu_maps_pte_range(pte_t *ptep, unsigned long addr,
 	struct mmu_maps_cursor *c = w->private;
 	struct mmu_run *r = &c->mg.cur;
 	struct mmu_entry e;
+	bool fast;
 
+	/* The whole table lies in VMA c->vi: compare the run's VMA once. */
+	fast = c->mg.have && r->pte_fast && r->vm_start == c->vi.start &&
+	       r->vm_end == c->vi.end;
 	for (; addr < end; ptep++, addr += PAGE_SIZE) {
 		pte_t pte = ptep_get(ptep);
 
 		if (pte_none(pte))
 			continue;
-		if (c->mg.have && r->pte_fast && r->end == addr &&
-		    pte_val(pte) == r->next_raw && pte_pfn(pte) == r->next &&
-		    r->vm_start == c->vi.start && r->vm_end == c->vi.end) {
-			r->end += PAGE_SIZE;
-			r->pages++;
-			r->next++;
-			r->next_raw += PAGE_SIZE;
+		if (fast && r->end == addr && pte_val(pte) == r->next_raw &&
+		    pte_pfn(pte) == r->next) {
+			mmu_run_grow(r, PAGE_SIZE, 1, pte_val(pte));
 			continue;
 		}
 		mmu_decode_pte(pte, &e);
@@ -244,6 +257,8 @@ static int mmu_maps_pte_range(pte_t *ptep, unsigned long addr,
 			w->resume = addr + PAGE_SIZE;
 			return 1;
 		}
+		/* The pending run now holds @e, in this VMA. */
+		fast = r->pte_fast;
 	}
 	return 0;
 }
