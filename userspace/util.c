@@ -254,10 +254,31 @@ bool proc_exists(pid_t pid)
 	return access(path, F_OK) == 0;
 }
 
+/*
+ * The base page size of the data: this machine's, except for a tree read
+ * through MMUSCOPE_DEBUGFS, which may come from a kernel with other pages
+ * (a 4K x86 tree read on a 16K arm64 machine): its version line says.
+ */
 uint64_t base_page_size(void)
 {
 	static uint64_t ps;
+	struct kv_doc doc;
+	char path[4096], *buf;
+	uint64_t v;
+	size_t i;
 
+	if (ps)
+		return ps;
+	if (mmu_root_overridden()) {
+		snprintf(path, sizeof(path), "%s/version", mmu_root());
+		if (!mmu_read_path(path, &buf, NULL)) {
+			kv_parse_buf(buf, &doc);
+			for (i = 0; i < doc.n && !ps; i++)
+				if (!kv_u64(&doc.lines[i], "page_size", &v) && v)
+					ps = v;
+			kv_doc_free(&doc);
+		}
+	}
 	if (!ps)
 		ps = (uint64_t)sysconf(_SC_PAGESIZE);
 	return ps;
