@@ -338,11 +338,6 @@ static int zram_add(long long bytes, char *dev, size_t size)
 	return id;
 }
 
-static void zram_del(int id)
-{
-	mmu_zram_del(id);
-}
-
 /* ---- fixture ---- */
 
 FIXTURE(faults) {
@@ -568,7 +563,7 @@ TEST_F(faults, file_read_after_drop_caches_is_major)
 	worker_stop(&self->w);
 	umount(dir);
 	rmdir(dir);
-	zram_del(id);
+	mmu_zram_del(id);
 }
 
 /* Pages the process has swapped out, from /proc/PID/pagemap (bit 62). */
@@ -648,7 +643,7 @@ TEST_F(faults, pageout_then_touch_is_swap_in)
 
 	worker_stop(&self->w);
 	swapoff(dev);
-	zram_del(id);
+	mmu_zram_del(id);
 }
 
 TEST_F(faults, reset_and_bad_writes)

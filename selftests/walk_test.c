@@ -112,6 +112,21 @@ static void child_stop(struct child *c)
 	c->pid = -1;
 }
 
+/* Why the child is gone, for a failure message ("running" if it is not). */
+static const char *child_fate(struct child *c, char *buf, size_t size)
+{
+	int st;
+
+	if (waitpid(c->pid, &st, WNOHANG) != c->pid)
+		snprintf(buf, size, "running");
+	else if (WIFSIGNALED(st))
+		snprintf(buf, size, "killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, size, "exited with %d", WEXITSTATUS(st));
+	return buf;
+}
+
 static int target_add(pid_t pid)
 {
 	return mmu_writef(MMU_ROOT "/targets", "%d", pid);
@@ -1109,8 +1124,10 @@ TEST_F_TIMEOUT(walk, munmap_mremap_stress, 300)
 	while (now_s() - t0 < 8) {
 		struct runs r;
 		char buf[4096];
+		int ret = runs_load(self->c.pid, &r, NULL);
 
-		ASSERT_EQ(0, runs_load(self->c.pid, &r, NULL));
+		ASSERT_EQ(0, ret)
+			TH_LOG("target %s", child_fate(&self->c, buf, sizeof(buf)));
 		for (i = 1; i < (int)r.n; i++)
 			EXPECT_LE(r.v[i - 1].end, r.v[i].start);
 		if (r.n) {

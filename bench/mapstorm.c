@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mapstorm - does a guest kill threads that remap memory concurrently?
+ *
+ * Each round forks a child whose two threads map, touch, mremap, mprotect,
+ * partly unmap, MADV_DONTNEED and unmap small anonymous regions, each only
+ * its own, as fast as they can (the load of walk.munmap_mremap_stress).
+ * Nothing in it may fault: a child that dies before the round ends is a
+ * defect of the machine, not of the program.  mmuscope is not involved.
+ *
+ * Under QEMU 7.2's multi-threaded TCG on arm64 guests children die of
+ * SIGSEGV now and then; with single-threaded TCG, and natively, never
+ * (README "Known limits of the test setup").
+ *
+ * usage: mapstorm [ROUNDS [SECONDS]]   (default 10 rounds of 8 s)
+ * Exit status: 0 when no child died, 1 otherwise, 2 on bad usage.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static long page;
+
+static void *storm(void *arg)
+{
+	unsigned int seed = (unsigned long)arg;
+
+	for (;;) {
+		size_t len = (rand_r(&seed) % 64 + 1) * page, i;
+		char *p, *q;
+
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			continue;
+		for (i = 0; i < len; i += page)
+			p[i] = 1;
+		switch (rand_r(&seed) % 4) {
+		case 0:
+			q = mremap(p, len, len * 2, MREMAP_MAYMOVE);
+			if (q == MAP_FAILED)
+				break;
+			p = q;
+			len *= 2;
+			for (i = 0; i < len; i += page)
+				p[i] = 2;
+			break;
+		case 1:
+			mprotect(p, len / 2, PROT_READ);
+			break;
+		case 2:
+			munmap(p + len / 2, page);
+			break;
+		default:
+			madvise(p, len, MADV_DONTNEED);
+			break;
+		}
+		munmap(p, len);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = 10, secs = 8, died = 0, r;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: %s [ROUNDS [SECONDS]]\n", argv[0]);
+		return 0;
+	}
+	if (argc > 1)
+		rounds = atoi(argv[1]);
+	if (argc > 2)
+		secs = atoi(argv[2]);
+	if (rounds <= 0 || secs <= 0 || argc > 3) {
+		fprintf(stderr, "usage: %s [ROUNDS [SECONDS]]\n", argv[0]);
+		return 2;
+	}
+	page = sysconf(_SC_PAGESIZE);
+	for (r = 0; r < rounds; r++) {
+		pid_t pid = fork();
+		int st = 0, t;
+
+		if (pid < 0) {
+			perror("fork");
+			return 2;
+		}
+		if (!pid) {
+			pthread_t th[2];
+
+			for (t = 0; t < 2; t++)
+				pthread_create(&th[t], NULL, storm,
+					       (void *)(long)(2 * r + t + 1));
+			pause();
+			_exit(0);
+		}
+		for (t = 0; t < secs * 10; t++) {
+			usleep(100000);
+			if (waitpid(pid, &st, WNOHANG) == pid)
+				break;
+		}
+		if (t < secs * 10) {
+			died++;
+			if (WIFSIGNALED(st))
+				printf("round %d: child killed by signal %d (%s) after %.1f s\n",
+				       r, WTERMSIG(st), strsignal(WTERMSIG(st)),
+				       t / 10.0);
+			else
+				printf("round %d: child exited with %d\n", r,
+				       WEXITSTATUS(st));
+		} else {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+		}
+	}
+	printf("mapstorm: %d rounds of %d s, %d children died\n", rounds, secs,
+	       died);
+	return died ? 1 : 0;
+}
