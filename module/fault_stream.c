@@ -43,7 +43,7 @@ static const struct kernel_param_ops fault_buffer_kb_ops = {
 
 module_param_cb(fault_buffer_kb, &fault_buffer_kb_ops, &fault_buffer_kb, 0644);
 MODULE_PARM_DESC(fault_buffer_kb,
-		 "per-CPU event buffer of each target's faults stream, KiB (16..65536; applies to targets added later)");
+		 "per-CPU event buffer of a target's faults stream, KiB (16..65536; allocated when faults is opened)");
 
 /*
  * Wakeups are batched: the first event that finds a reader asleep arms a
@@ -72,35 +72,33 @@ static void mmu_stream_wake_fn(struct irq_work *work)
 	mod_timer(&s->wake_timer, jiffies + MMU_STREAM_WAKE_DELAY);
 }
 
-/* Context: process context, may sleep. */
-int mmu_fault_stream_init(struct mmu_fault_stream *s)
+/*
+ * The ring buffer exists only while `faults` is open (events are recorded
+ * only then): a target nobody streams costs no buffer memory.
+ *
+ * Context: process context.
+ */
+void mmu_fault_stream_init(struct mmu_fault_stream *s)
 {
-	unsigned int kb = READ_ONCE(fault_buffer_kb);
-
-	s->rb = ring_buffer_alloc((unsigned long)kb << 10, 0);
-	if (!s->rb)
-		return -ENOMEM;
+	RCU_INIT_POINTER(s->rb, NULL);
 	atomic_set(&s->readers, 0);
-	s->recording = false;
 	atomic64_set(&s->lost, 0);
 	init_waitqueue_head(&s->wq);
 	init_irq_work(&s->wake, mmu_stream_wake_fn);
 	timer_setup(&s->wake_timer, mmu_stream_wake_timer_fn, 0);
 	s->wake_armed = 0;
-	return 0;
 }
 
 /*
  * Context: after the probes' RCU grace period (nothing queues the
- * irq_work any more, and only it arms the timer); may sleep.
+ * irq_work any more, and only it arms the timer) and with `faults` closed
+ * (its reference pins the target); may sleep.
  */
 void mmu_fault_stream_destroy(struct mmu_fault_stream *s)
 {
 	irq_work_sync(&s->wake);
 	mmu_timer_delete_sync(&s->wake_timer);
-	if (s->rb)
-		ring_buffer_free(s->rb);
-	s->rb = NULL;
+	WARN_ON_ONCE(rcu_access_pointer(s->rb));
 }
 
 /* Wake a reader blocked in read() or poll() (process context). */
@@ -117,18 +115,20 @@ void mmu_fault_stream_wake(struct mmu_fault_stream *s)
  * @now:	end time, mono ns
  * @total_ns:	entry-to-end latency
  *
- * Records only while the `faults` file is open.  A full per-CPU buffer
- * drops the event and counts it as lost.
+ * Records only while the `faults` file is open (its ring buffer exists).
+ * A full per-CPU buffer drops the event and counts it as lost.
  *
- * Context: probe context (preemption disabled, rcu_read_lock held).
+ * Context: probe context (preemption disabled, rcu_read_lock held): the
+ * buffer is freed only after a grace period (faults_release).
  */
 void mmu_fault_stream_emit(struct mmu_fault_stream *s,
 			   const struct mmu_fault_slot *slot, u32 classes,
 			   u64 now, u64 total_ns)
 {
+	struct trace_buffer *rb = rcu_dereference(s->rb);
 	struct mmu_fault_event e;
 
-	if (!READ_ONCE(s->recording))
+	if (!rb)
 		return;
 	e.ts = now;
 	e.lat_ns = total_ns;
@@ -144,7 +144,7 @@ void mmu_fault_stream_emit(struct mmu_fault_stream *s,
 	memcpy(e.comm, current->comm, TASK_COMM_LEN);
 	e.comm[TASK_COMM_LEN - 1] = '\0';
 	/* Non-overwriting buffer: a full CPU buffer refuses the event. */
-	if (ring_buffer_write(s->rb, sizeof(e), &e))
+	if (ring_buffer_write(rb, sizeof(e), &e))
 		atomic64_inc(&s->lost);
 	if (wq_has_sleeper(&s->wq) && !test_and_set_bit(0, &s->wake_armed))
 		irq_work_queue(&s->wake);
@@ -168,6 +168,7 @@ int mmu_fault_format_classes(char *buf, size_t size, u32 classes)
 
 struct mmu_stream_reader {
 	struct mmu_target *t;
+	struct trace_buffer *rb;	/* the stream's buffer, ours until release */
 	struct mutex lock;		/* serializes read() on one file */
 	size_t len;			/* formatted bytes in buf */
 	size_t pos;			/* bytes of buf already read */
@@ -202,6 +203,7 @@ static int mmu_stream_format(char *buf, size_t size,
 static void mmu_stream_fill(struct mmu_stream_reader *r)
 {
 	struct mmu_fault_stream *s = &r->t->faults->stream;
+	struct trace_buffer *rb = r->rb;
 	struct ring_buffer_event *rbe;
 	struct mmu_fault_event *e;
 	s64 lost = atomic64_read(&s->lost);
@@ -219,7 +221,7 @@ static void mmu_stream_fill(struct mmu_stream_reader *r)
 		best = -1;
 		best_ts = U64_MAX;
 		for_each_online_cpu(cpu) {
-			rbe = ring_buffer_peek(s->rb, cpu, NULL, NULL);
+			rbe = ring_buffer_peek(rb, cpu, NULL, NULL);
 			if (!rbe)
 				continue;
 			e = ring_buffer_event_data(rbe);
@@ -230,7 +232,7 @@ static void mmu_stream_fill(struct mmu_stream_reader *r)
 		}
 		if (best < 0)
 			break;
-		rbe = ring_buffer_consume(s->rb, best, NULL, NULL);
+		rbe = ring_buffer_consume(rb, best, NULL, NULL);
 		if (!rbe)
 			continue;
 		r->len += mmu_stream_format(r->buf + r->len,
@@ -243,7 +245,7 @@ static bool mmu_stream_ready(struct mmu_stream_reader *r)
 {
 	struct mmu_fault_stream *s = &r->t->faults->stream;
 
-	return r->pos < r->len || !ring_buffer_empty(s->rb) ||
+	return r->pos < r->len || !ring_buffer_empty(r->rb) ||
 	       atomic64_read(&s->lost) != r->lost_seen ||
 	       READ_ONCE(r->t->removed);
 }
@@ -297,10 +299,17 @@ static __poll_t faults_poll(struct file *file, poll_table *wait)
 	return 0;
 }
 
+/*
+ * The one reader gets a fresh ring buffer of fault_buffer_kb KiB per CPU;
+ * publishing it starts recording.
+ *
+ * Context: process context, may sleep.
+ */
 static int faults_open(struct inode *inode, struct file *file)
 {
 	struct mmu_target *t = inode->i_private;
 	struct mmu_fault_stream *s = &t->faults->stream;
+	unsigned int kb = READ_ONCE(fault_buffer_kb);
 	struct mmu_stream_reader *r;
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
@@ -312,14 +321,20 @@ static int faults_open(struct inode *inode, struct file *file)
 			t->nr);
 		return -EBUSY;
 	}
-	/* Probes are not writing (see release): start from an empty buffer. */
-	ring_buffer_reset(s->rb);
+	r->rb = ring_buffer_alloc((unsigned long)kb << 10, 0);
+	if (!r->rb) {
+		atomic_set(&s->readers, 0);
+		kfree(r);
+		pr_warn("%d: no memory for the %u KiB per-CPU event buffer (fault_buffer_kb)\n",
+			t->nr, kb);
+		return -ENOMEM;
+	}
 	mmu_target_get(t);
 	mutex_init(&r->lock);
 	r->t = t;
 	r->lost_seen = atomic64_read(&s->lost);
 	file->private_data = r;
-	WRITE_ONCE(s->recording, true);
+	rcu_assign_pointer(s->rb, r->rb);
 	return nonseekable_open(inode, file);
 }
 
@@ -329,9 +344,10 @@ static int faults_release(struct inode *inode, struct file *file)
 	struct mmu_target *t = r->t;
 	struct mmu_fault_stream *s = &t->faults->stream;
 
-	/* Stop recording and wait out writing probes before the next open. */
-	WRITE_ONCE(s->recording, false);
+	/* Stop recording and wait out writing probes before freeing. */
+	RCU_INIT_POINTER(s->rb, NULL);
 	synchronize_rcu();
+	ring_buffer_free(r->rb);
 	atomic_set(&s->readers, 0);
 	mutex_destroy(&r->lock);
 	kfree(r);

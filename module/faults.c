@@ -25,7 +25,6 @@ int mmu_faults_target_alloc(struct mmu_target *t)
 {
 	struct mmu_fault_target *f;
 	struct mmu_fault_stats *stats;
-	int ret = -ENOMEM;
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
@@ -38,19 +37,15 @@ int mmu_faults_target_alloc(struct mmu_target *t)
 	f->slots = kvcalloc(MMU_FAULT_SLOTS, sizeof(*f->slots), GFP_KERNEL);
 	if (!f->slots)
 		goto free_stats;
-	ret = mmu_fault_stream_init(&f->stream);
-	if (ret)
-		goto free_slots;
+	mmu_fault_stream_init(&f->stream);
 	t->faults = f;
 	return 0;
 
-free_slots:
-	kvfree(f->slots);
 free_stats:
 	mmu_fault_stats_free(stats);
 free_f:
 	kfree(f);
-	return ret;
+	return -ENOMEM;
 }
 
 /* Context: after an RCU grace period since the target left the hash. */

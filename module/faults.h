@@ -129,9 +129,8 @@ struct mmu_fault_slot {
 
 /* Stream: a ring_buffer per target, read through `faults`. */
 struct mmu_fault_stream {
-	struct trace_buffer *rb;
+	struct trace_buffer __rcu *rb;	/* while `faults` is open, else NULL */
 	atomic_t readers;		/* 0 or 1: the file is exclusive */
-	bool recording;			/* the reader is open */
 	atomic64_t lost;		/* events that did not fit */
 	wait_queue_head_t wq;
 	struct irq_work wake;		/* probes cannot wake directly */
@@ -178,7 +177,7 @@ void mmu_fault_anomaly(struct mmu_fault_target *f, enum mmu_fault_anomaly a);
 void mmu_fault_stats_create_files(struct mmu_target *t);
 
 /* fault_stream.c */
-int mmu_fault_stream_init(struct mmu_fault_stream *s);
+void mmu_fault_stream_init(struct mmu_fault_stream *s);
 void mmu_fault_stream_destroy(struct mmu_fault_stream *s);
 void mmu_fault_stream_emit(struct mmu_fault_stream *s,
 			   const struct mmu_fault_slot *slot, u32 classes,

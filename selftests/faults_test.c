@@ -789,6 +789,47 @@ TEST_F(faults, stream_lines_and_lost_events)
 	close(fd);
 }
 
+/*
+ * The stream's ring buffer is allocated at open, with the fault_buffer_kb
+ * of that moment: 16 KiB per CPU cannot hold 2000 events, 256 KiB can;
+ * events + lost equal the `all` count either way.
+ */
+TEST_F(faults, stream_buffer_sized_at_open)
+{
+	static const char *const kb[] = { "16", "256" };
+	const char *prm = "/sys/module/mmuscope/parameters/fault_buffer_kb";
+	static char buf[1 << 22];
+	pid_t pid = self->w.pid;
+	char path[128];
+	int i;
+
+	snprintf(path, sizeof(path), MMU_ROOT "/%d/faults", pid);
+	for (i = 0; i < 2; i++) {
+		long ev = 0, lost = 0, bad = 0;
+		long long all0, all;
+		int fd;
+
+		ASSERT_EQ(0, mmu_write_str(prm, kb[i]));
+		fd = open(path, O_RDONLY | O_NONBLOCK);
+		ASSERT_GE(fd, 0);
+		all0 = stat_count(pid, "all");
+		ASSERT_EQ(0, worker_run(&self->w, OP_TOUCH, 2000, NULL));
+		all = stat_count(pid, "all") - all0;
+		read_avail(fd, buf, sizeof(buf));
+		close(fd);
+		stream_count(buf, pid, &ev, &lost, &bad);
+		TH_LOG("fault_buffer_kb=%s: all=%lld events=%ld lost=%ld",
+		       kb[i], all, ev, lost);
+		EXPECT_EQ(all, ev + lost);
+		EXPECT_EQ(0, bad);
+		if (i == 0) {
+			EXPECT_GT(lost, 0);
+		} else {
+			EXPECT_EQ(0, lost);
+		}
+	}
+}
+
 static void *blocked_reader(void *arg)
 {
 	char buf[4096];
