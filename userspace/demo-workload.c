@@ -18,9 +18,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+
 #define MiB		(1UL << 20)
 #define ANON_LEN	(4 * MiB)
-#define THP_LEN		(8 * MiB)
 #define FILE_LEN	(1 * MiB)
 #define COW_LEN		(1 * MiB)
 
@@ -68,6 +71,7 @@ int main(int argc, char **argv)
 {
 	char path[] = "/tmp/mmuscope-demo-XXXXXX";
 	char *anon, *thp_raw, *thp, *file, *cow, *zero;
+	unsigned long pmd, thp_len;
 	struct sigaction sa;
 	unsigned long sum;
 	pid_t child;
@@ -85,14 +89,24 @@ int main(int argc, char **argv)
 	madvise(anon, ANON_LEN, MADV_NOHUGEPAGE);
 	touch(anon, ANON_LEN, 1);
 
-	/* THP: a 2M-aligned window of a larger reservation. */
-	thp_raw = mmap(NULL, THP_LEN + 2 * MiB, PROT_READ | PROT_WRITE,
+	/*
+	 * THP: four PMD-aligned PMD leaves' worth (2M with 4K pages, 32M
+	 * with 16K) in a larger reservation; MADV_COLLAPSE where the fault
+	 * path found no huge page.  With 64K pages a PMD maps 512M: the
+	 * window stays 8M and holds no PMD leaf.
+	 */
+	pmd = ps * (ps / 8);
+	if (pmd > 32 * MiB)
+		pmd = 2 * MiB;
+	thp_len = 4 * pmd;
+	thp_raw = mmap(NULL, thp_len + pmd, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (thp_raw == MAP_FAILED)
 		die("mmap thp");
-	thp = (char *)(((uintptr_t)thp_raw + 2 * MiB - 1) & ~(2 * MiB - 1));
-	madvise(thp, THP_LEN, MADV_HUGEPAGE);
-	touch(thp, THP_LEN, 2);
+	thp = (char *)(((uintptr_t)thp_raw + pmd - 1) & ~(pmd - 1));
+	madvise(thp, thp_len, MADV_HUGEPAGE);
+	touch(thp, thp_len, 2);
+	madvise(thp, thp_len, MADV_COLLAPSE);
 
 	/* Read-only zero-page mappings: present, not writable, same PFN. */
 	zero = mmap(NULL, 64 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -129,7 +143,7 @@ int main(int argc, char **argv)
 
 	printf("pid=%d anon=%p anon_len=%lu thp=%p thp_len=%lu file=%p file_len=%lu "
 	       "cow=%p cow_len=%lu zero=%p child=%d sum=%lu\n", getpid(), anon, ANON_LEN,
-	       thp, THP_LEN, file, FILE_LEN, cow, COW_LEN, zero, child, sum);
+	       thp, thp_len, file, FILE_LEN, cow, COW_LEN, zero, child, sum);
 
 	while (!done) {
 		if (rounds_wanted == round) {
