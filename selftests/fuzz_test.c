@@ -319,15 +319,14 @@ static struct pred predict_targets(struct fuzz_ctx *c, const char *buf, size_t l
  * 2^47 / 2^56 on x86_64 (4/5 levels), 2^48 on arm64 VA_BITS=48, 2^52 with
  * 52-bit VAs.
  */
-static unsigned long long user_va_limit(void)
+static unsigned long long user_va;
+
+static void user_va_probe(void)
 {
-	static unsigned long long limit;
 	unsigned long long pg = (unsigned long long)sysconf(_SC_PAGESIZE);
+	unsigned long long limit = 1ULL << 47;
 	unsigned int k;
 
-	if (limit)
-		return limit;
-	limit = 1ULL << 47;
 	for (k = 39; k <= 57; k++) {
 		void *want = (void *)(uintptr_t)((1ULL << k) - 2 * pg);
 		void *p = mmap(want, pg, PROT_NONE,
@@ -342,7 +341,19 @@ static unsigned long long user_va_limit(void)
 			limit = 1ULL << k;
 		munmap(p, pg);
 	}
-	return limit;
+	user_va = limit;
+}
+
+static unsigned long long user_va_limit(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	/*
+	 * Once per test process: concurrent_writes' threads ask together, and
+	 * one that saw a half-done probe would model 2^51 as refused.
+	 */
+	pthread_once(&once, user_va_probe);
+	return user_va;
 }
 
 /*
