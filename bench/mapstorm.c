@@ -4,7 +4,8 @@
  *
  * Each round forks a child whose two threads map, touch, mremap, mprotect,
  * partly unmap, MADV_DONTNEED and unmap small anonymous regions, each only
- * its own, as fast as they can (the load of walk.munmap_mremap_stress).
+ * its own, as fast as they can: the load of walk.munmap_mremap_stress,
+ * from selftests/mapstorm.h.
  * Nothing in it may fault: a child that dies before the round ends is a
  * defect of the machine, not of the program.  mmuscope is not involved.
  *
@@ -20,50 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static long page;
-
-static void *storm(void *arg)
-{
-	unsigned int seed = (unsigned long)arg;
-
-	for (;;) {
-		size_t len = (rand_r(&seed) % 64 + 1) * page, i;
-		char *p, *q;
-
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			continue;
-		for (i = 0; i < len; i += page)
-			p[i] = 1;
-		switch (rand_r(&seed) % 4) {
-		case 0:
-			q = mremap(p, len, len * 2, MREMAP_MAYMOVE);
-			if (q == MAP_FAILED)
-				break;
-			p = q;
-			len *= 2;
-			for (i = 0; i < len; i += page)
-				p[i] = 2;
-			break;
-		case 1:
-			mprotect(p, len / 2, PROT_READ);
-			break;
-		case 2:
-			munmap(p + len / 2, page);
-			break;
-		default:
-			madvise(p, len, MADV_DONTNEED);
-			break;
-		}
-		munmap(p, len);
-	}
-	return NULL;
-}
+#include "mapstorm.h"
 
 int main(int argc, char **argv)
 {
@@ -81,7 +41,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [ROUNDS [SECONDS]]\n", argv[0]);
 		return 2;
 	}
-	page = sysconf(_SC_PAGESIZE);
 	for (r = 0; r < rounds; r++) {
 		pid_t pid = fork();
 		int st = 0, t;
@@ -94,7 +53,7 @@ int main(int argc, char **argv)
 			pthread_t th[2];
 
 			for (t = 0; t < 2; t++)
-				pthread_create(&th[t], NULL, storm,
+				pthread_create(&th[t], NULL, mapstorm_thread,
 					       (void *)(long)(2 * r + t + 1));
 			pause();
 			_exit(0);

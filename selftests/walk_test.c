@@ -16,6 +16,7 @@
 #include <sys/swap.h>
 #include <sys/utsname.h>
 #include "kselftest_harness.h"
+#include "mapstorm.h"
 #include "walk_oracle.h"
 
 #ifndef MADV_PAGEOUT
@@ -1061,43 +1062,6 @@ TEST_F_TIMEOUT(walk, swap_pageout, 300)
 
 /* ------------------------------------------------------------ stress */
 
-static volatile int stress_stop;
-
-static void *stress_thread(void *arg)
-{
-	unsigned int seed = (unsigned long)arg;
-
-	while (!stress_stop) {
-		size_t len = (rand_r(&seed) % 64 + 1) * PAGE;
-		char *p = map_anon(len, PROT_READ | PROT_WRITE, 0), *q;
-
-		if (!p)
-			continue;
-		touch(p, len, PAGE);
-		switch (rand_r(&seed) % 4) {
-		case 0:
-			q = mremap(p, len, len * 2, MREMAP_MAYMOVE);
-			if (q != MAP_FAILED) {
-				touch(q, len * 2, PAGE);
-				p = q;
-				len *= 2;
-			}
-			break;
-		case 1:
-			mprotect(p, len / 2, PROT_READ);
-			break;
-		case 2:
-			munmap(p + len / 2, PAGE);
-			break;
-		default:
-			madvise(p, len, MADV_DONTNEED);
-			break;
-		}
-		munmap(p, len);
-	}
-	return NULL;
-}
-
 static void layout_stress(struct layout *L, int step)
 {
 	pthread_t th[2];
@@ -1106,7 +1070,7 @@ static void layout_stress(struct layout *L, int step)
 	if (step)
 		return;
 	for (i = 0; i < 2; i++)
-		pthread_create(&th[i], NULL, stress_thread, (void *)(long)(i + 1));
+		pthread_create(&th[i], NULL, mapstorm_thread, (void *)(long)(i + 1));
 	/* Threads run until the child is killed. */
 }
 
