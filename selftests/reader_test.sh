@@ -575,6 +575,9 @@ tc_real_maps_json_vs_smaps() {
 	[ -r $ROOT/$WLPID/maps ] || { skip_case "module has no maps view yet (walker not merged)"; return; }
 	grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null &&
 		{ skip_case "transparent hugepages disabled ([never])"; return; }
+	ps=$(py 'import os; print(os.sysconf("SC_PAGE_SIZE"))')
+	[ $((ps * ps / 8)) -le "$(wl_get thp_len)" ] ||
+		{ skip_case "a PMD leaf ($((ps * ps / 8)) bytes with $ps-byte pages) exceeds the workload's THP window"; return; }
 	mmu -j maps "$WLPID"
 	expect_rc 0 || return 1
 	# The kernel's view: AnonHugePages of the THP window's VMA in smaps.
