@@ -1,9 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
 # mmuscope: `make` builds the module and the reader; see README.md.
-ifneq ($(KERNELRELEASE),)
-include $(src)/Kbuild
-else
-
 MMU_CACHE := $(if $(MMUSCOPE_CACHE),$(MMUSCOPE_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)/mmuscope)
 # The build host's own kernel cannot load modules: build against the
 # default guest kernel's headers (scripts/setup installs them).
@@ -57,4 +53,3 @@ clean:
 help:
 	@echo "targets: all module userspace selftests check demo bench stress lint install clean"
 	@echo "variables: KDIR=$(KDIR) KVER=$(KVER)"
-endif

@@ -11,9 +11,9 @@ mmu_die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 
 # Kernel table.  A configuration is NAME-ARCH; NAME is the Debian series.
 #   6.1-x86_64   linux-image-amd64 from bookworm
-#   6.12-x86_64  linux-image-amd64 from bookworm-backports
+#   6.12-x86_64  linux-image-amd64 from bookworm-security
 #   6.1-arm64    linux-image-arm64 from bookworm (4K pages)
-#   6.12-arm64   linux-image-arm64-16k from bookworm-backports (16K pages)
+#   6.12-arm64   linux-image-arm64-16k from bookworm-security (16K pages)
 #   debug-x86_64 scripts/debug-kernel's build of linux-source-6.1
 # scripts/setup resolves each meta package to the ABI release it depends on
 # and unpacks the image into $MMU_CACHE/kernels/NAME-ARCH/ with a file
