@@ -9,6 +9,17 @@ MMU_SRC=$MMU_CACHE/linux-source-6.1
 mmu_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 mmu_die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 
+# Print the arguments as POSIX sh words: each in single quotes, a quote
+# inside as '\''.  The guests run dash or busybox sh, which do not read
+# bash's printf %q forms ($'..\n..' for newlines and control characters).
+mmu_shquote() {
+	local a sep=""
+	for a in "$@"; do
+		printf "%s'%s'" "$sep" "${a//\'/\'\\\'\'}"
+		sep=" "
+	done
+}
+
 # Kernel table.  A configuration is NAME-ARCH; NAME is the Debian series.
 #   6.1-x86_64   linux-image-amd64 from bookworm
 #   6.12-x86_64  linux-image-amd64 from bookworm-security
