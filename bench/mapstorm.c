@@ -11,7 +11,7 @@
  *
  * Under QEMU 7.2's multi-threaded TCG on arm64 guests children die of
  * SIGSEGV now and then; with single-threaded TCG, and natively, never
- * (README "Known limits of the test setup").
+ * (docs/testing.md "Known limits of the test setup").
  *
  * usage: mapstorm [ROUNDS [SECONDS]]   (default 10 rounds of 8 s)
  * Exit status: 0 when no child died, 1 otherwise, 2 on bad usage.

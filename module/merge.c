@@ -173,7 +173,7 @@ bool mmu_merge_flush(struct mmu_merger *mg, struct mmu_run *out)
 	return true;
 }
 
-/* One maps line (DESIGN.md 2.2), newline-terminated. */
+/* One maps line (README.md, "PID/maps"), newline-terminated. */
 void mmu_run_format(char *buf, size_t size, const struct mmu_run *r)
 {
 	const struct mmu_entry *e = &r->first;

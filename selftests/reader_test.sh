@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # reader_test: the mmuscope reader (userspace/mmuscope), TAP output with a
 # kselftest "# Totals:" line.  Part 1 runs anywhere against a fake debugfs
-# tree in the DESIGN.md 2.2 formats (MMUSCOPE_DEBUGFS); part 2 runs as root
+# tree in the README.md debugfs formats (MMUSCOPE_DEBUGFS); part 2 runs as root
 # in a guest against the real module, with the kernel's own views
 # (/proc/PID/pagemap, smaps, getrusage, uname) as the oracles.  JSON goes
 # through python3's json module, Prometheus text through prometheus_client.

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include "mmuscope.h"
 
-/* The non-present kinds a run may carry instead of pfn= (DESIGN 2.2). */
+/* Non-present kinds a run may carry instead of pfn= (README.md, PID/maps). */
 static const char *const nonpresent_keys[] = {
 	"swap", "migration", "marker", "device", "hwpoison", "nonpresent",
 };

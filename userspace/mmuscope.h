@@ -14,7 +14,7 @@
 #define MMU_MODNAME		"mmuscope"
 #define MMU_READER_VERSION	"0.1.0"
 
-/* Exit codes (DESIGN.md section 3). */
+/* Exit codes (README.md, "The mmuscope reader"). */
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 
 /* Global options (main.c). */
