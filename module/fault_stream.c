@@ -9,6 +9,7 @@
 #include <linux/poll.h>
 #include <linux/ring_buffer.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/timer.h>
 #include <linux/uaccess.h>
@@ -220,7 +221,11 @@ static void mmu_stream_fill(struct mmu_stream_reader *r)
 	while (r->len + MMU_STREAM_LINE <= sizeof(r->buf)) {
 		best = -1;
 		best_ts = U64_MAX;
-		for_each_online_cpu(cpu) {
+		/*
+		 * Every possible CPU, as ring_buffer_empty() sees them: an
+		 * offline CPU keeps its buffer and its unread events.
+		 */
+		for_each_possible_cpu(cpu) {
 			rbe = ring_buffer_peek(rb, cpu, NULL, NULL);
 			if (!rbe)
 				continue;
@@ -277,6 +282,11 @@ static ssize_t faults_read(struct file *file, char __user *ubuf,
 		ret = wait_event_interruptible(s->wq, mmu_stream_ready(r));
 		if (ret)
 			goto unlock;
+		/* Never spin unkillably should ready and fill disagree. */
+		ret = -ERESTARTSYS;
+		if (signal_pending(current))
+			goto unlock;
+		cond_resched();
 	}
 	n = min(count, r->len - r->pos);
 	ret = -EFAULT;
