@@ -177,6 +177,24 @@ struct mmu_stream_reader {
 	char buf[PAGE_SIZE];
 };
 
+/*
+ * A kernel-mode fault's ip is a kernel text address: shown to the reader
+ * only as kptr_restrict lets %pK show it, else 0 (formatting runs in read(), with
+ * the reader's credentials); user ips are the target's own addresses.
+ */
+static unsigned long mmu_stream_ip(const struct mmu_fault_event *e)
+{
+	char buf[24];
+	unsigned long ip;
+
+	if (e->classes & BIT(MMU_FC_USER))
+		return e->ip;
+	snprintf(buf, sizeof(buf), "%pK", (void *)e->ip);
+	if (kstrtoul(buf, 16, &ip) || ip != e->ip)
+		return 0;
+	return e->ip;
+}
+
 static int mmu_stream_format(char *buf, size_t size,
 			     const struct mmu_fault_event *e)
 {
@@ -191,8 +209,8 @@ static int mmu_stream_format(char *buf, size_t size,
 	mmu_fault_format_classes(cls, sizeof(cls), e->classes);
 	return scnprintf(buf, size,
 			 "ts_ns=%llu cpu=%u pid=%d tid=%d comm=%s va=0x%lx ip=0x%lx err=0x%lx class=%s lat_ns=%llu handler_ns=%llu\n",
-			 e->ts, e->cpu, e->pid, e->tid, comm, e->va, e->ip,
-			 e->err, cls, e->lat_ns, e->handler_ns);
+			 e->ts, e->cpu, e->pid, e->tid, comm, e->va,
+			 mmu_stream_ip(e), e->err, cls, e->lat_ns, e->handler_ns);
 }
 
 /*
