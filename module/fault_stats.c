@@ -284,6 +284,9 @@ static int fault_hist_show(struct seq_file *m, void *v)
 			if (!sum->c[i].hist[b])
 				continue;
 			mmu_hist_range(b, &lo, &hi);
+			/* The last bucket is open: it ends after the max. */
+			if (b == MMU_HIST_BUCKETS - 1)
+				hi = max(hi, sum->c[i].max_ns + 1);
 			seq_printf(m, "class=%s lo_ns=%llu hi_ns=%llu count=%llu\n",
 				   mmu_fault_class_names[i], lo, hi,
 				   sum->c[i].hist[b]);

@@ -71,7 +71,8 @@ extern const char * const mmu_fault_class_names[MMU_FC_NR];
 /*
  * Latency histogram: log2 buckets with 8 linear sub-buckets each (values
  * below 8 ns get one bucket per ns), so a bucket is at most 1/8 of its lower
- * bound wide; the last bucket also takes everything above 2^41 ns.
+ * bound wide.  The last bucket, from 15 * 2^37 ns, is open: it also takes
+ * everything at and above 2^41 ns, and fault_hist ends it at max_ns + 1.
  */
 #define MMU_HIST_SUB_BITS	3
 #define MMU_HIST_SUB		BIT(MMU_HIST_SUB_BITS)
