@@ -328,8 +328,8 @@ static ssize_t fault_stats_write(struct file *file, const char __user *ubuf,
 
 	len = mmu_copy_input(buf, sizeof(buf), ubuf, count, ppos);
 	if (len < 0 || strcmp(buf, "reset")) {
-		pr_warn("%d: fault counters: write \"reset\" to zero them\n",
-			t->nr);
+		pr_warn_ratelimited("%d: fault counters: write \"reset\" to zero them\n",
+				    t->nr);
 		return len < 0 ? len : -EINVAL;
 	}
 	ret = mmu_fault_stats_reset(t->faults);

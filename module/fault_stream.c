@@ -29,8 +29,8 @@ static int fault_buffer_kb_set(const char *val, const struct kernel_param *kp)
 
 	if (kstrtouint(val, 0, &kb) || kb < MMU_BUFFER_KB_MIN ||
 	    kb > MMU_BUFFER_KB_MAX) {
-		pr_warn("fault_buffer_kb: \"%s\" is not a size in KiB between %d and %d\n",
-			val, MMU_BUFFER_KB_MIN, MMU_BUFFER_KB_MAX);
+		pr_warn_ratelimited("fault_buffer_kb: \"%s\" is not a size in KiB between %d and %d\n",
+				    val, MMU_BUFFER_KB_MIN, MMU_BUFFER_KB_MAX);
 		return -EINVAL;
 	}
 	WRITE_ONCE(fault_buffer_kb, kb);
@@ -43,6 +43,7 @@ static const struct kernel_param_ops fault_buffer_kb_ops = {
 };
 
 module_param_cb(fault_buffer_kb, &fault_buffer_kb_ops, &fault_buffer_kb, 0644);
+__MODULE_PARM_TYPE(fault_buffer_kb, "uint");
 MODULE_PARM_DESC(fault_buffer_kb,
 		 "per-CPU event buffer of a target's faults stream, KiB (16..65536; allocated when faults is opened)");
 
@@ -345,16 +346,16 @@ static int faults_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	if (atomic_cmpxchg(&s->readers, 0, 1)) {
 		kfree(r);
-		pr_warn("%d: faults is already open (one reader at a time)\n",
-			t->nr);
+		pr_warn_ratelimited("%d: faults is already open (one reader at a time)\n",
+				    t->nr);
 		return -EBUSY;
 	}
 	r->rb = ring_buffer_alloc((unsigned long)kb << 10, 0);
 	if (!r->rb) {
 		atomic_set(&s->readers, 0);
 		kfree(r);
-		pr_warn("%d: no memory for the %u KiB per-CPU event buffer (fault_buffer_kb)\n",
-			t->nr, kb);
+		pr_warn_ratelimited("%d: no memory for the %u KiB per-CPU event buffer (fault_buffer_kb)\n",
+				    t->nr, kb);
 		return -ENOMEM;
 	}
 	mmu_target_get(t);

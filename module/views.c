@@ -454,17 +454,18 @@ static ssize_t mmu_translate_write(struct file *file, const char __user *ubuf,
 
 	len = mmu_copy_input(buf, sizeof(buf), ubuf, count, ppos);
 	if (len < 0) {
-		pr_warn("translate: write one address in one write, e.g. 0x7f0000001000\n");
+		pr_warn_ratelimited("translate: write one address in one write, e.g. 0x7f0000001000\n");
 		return len;
 	}
 	/* kstrtoul would take a leading '+': an address has no sign. */
 	if (!isdigit(buf[0]) || kstrtoul(buf, 0, &va)) {
-		pr_warn("translate: \"%s\" is not a number\n", buf);
+		pr_warn_ratelimited("translate: \"%s\" is not a number\n", buf);
 		return -EINVAL;
 	}
 	if (va >= TASK_SIZE_MAX) {
-		pr_warn("translate: 0x%lx is %s\n", va, (long)va < 0 ?
-			"a kernel address" : "not a canonical user address");
+		pr_warn_ratelimited("translate: 0x%lx is %s\n", va,
+				    (long)va < 0 ? "a kernel address" :
+				    "not a canonical user address");
 		return -EINVAL;
 	}
 	mutex_lock(&t->xlate_lock);
