@@ -19,9 +19,6 @@
 #include "faults.h"
 #include "mmuscope.h"
 
-/* A slot whose fault began this long ago may be taken by another task. */
-#define MMU_SLOT_STALE_NS	(10ULL * NSEC_PER_SEC)
-
 /* Per-CPU recursion guard shared by every probe of this file. */
 static DEFINE_PER_CPU(int, mmu_fault_guard);
 
@@ -71,11 +68,13 @@ static struct mmu_fault_slot *mmu_slot_find(struct mmu_fault_target *f)
 }
 
 /*
- * Take a free slot for current, or a stale one (its task died or has been
- * in one fault for over MMU_SLOT_STALE_NS; that fault is counted unpaired).
+ * Take a free slot for current.  A slot is never taken from another task:
+ * its owner frees it when its fault ends, when it faults again after a
+ * fault that ended on a path we do not hook (counted unpaired), or when
+ * it exits (mmu_tp_exit).  So a live fault keeps its slot, whatever the
+ * clocks of two CPUs say.
  */
-static struct mmu_fault_slot *mmu_slot_claim(struct mmu_fault_target *f,
-					     u64 now)
+static struct mmu_fault_slot *mmu_slot_claim(struct mmu_fault_target *f)
 {
 	unsigned long me = (unsigned long)current;
 	unsigned int h = hash_ptr(current, ilog2(MMU_FAULT_SLOTS));
@@ -83,15 +82,9 @@ static struct mmu_fault_slot *mmu_slot_claim(struct mmu_fault_target *f,
 
 	for (i = 0; i < MMU_FAULT_PROBES; i++) {
 		struct mmu_fault_slot *s = &f->slots[(h + i) % MMU_FAULT_SLOTS];
-		unsigned long old = READ_ONCE(s->owner);
 
-		if (old && now - READ_ONCE(s->t_entry) < MMU_SLOT_STALE_NS)
-			continue;
-		if (cmpxchg(&s->owner, old, me) != old)
-			continue;
-		if (old)
-			mmu_fault_anomaly(f, MMU_FA_UNPAIRED);
-		return s;
+		if (!READ_ONCE(s->owner) && !cmpxchg(&s->owner, 0, me))
+			return s;
 	}
 	return NULL;
 }
@@ -312,9 +305,21 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	rcu_read_lock();
 	if (!mmu_fault_begin(&f, &s, &now))
 		goto out;
+	if (s && s->calls && !s->has_err &&
+	    (s->va != address || s->ip != instruction_pointer(fregs))) {
+		/*
+		 * Without an exception hook a slot left open by a retried
+		 * fault that then ended elsewhere (arm64: the VMA vanished
+		 * before the retry, bad area) must not lend its start time
+		 * to this new fault.  A retry repeats the address and ip.
+		 */
+		mmu_fault_anomaly(f, MMU_FA_UNPAIRED);
+		mmu_slot_open(s, now, address, instruction_pointer(fregs), 0,
+			      false, user_mode(fregs));
+	}
 	if (!s) {
 		/* No exception hook on this arch, or it missed the entry. */
-		s = mmu_slot_claim(f, now);
+		s = mmu_slot_claim(f);
 		if (!s) {
 			mmu_fault_anomaly(f, MMU_FA_OVERFLOW);
 			goto out;
@@ -429,7 +434,7 @@ static void mmu_tp_page_fault(void *data, unsigned long address,
 		/* The previous fault ended on a path we do not hook. */
 		mmu_fault_anomaly(f, MMU_FA_UNPAIRED);
 	} else {
-		s = mmu_slot_claim(f, now);
+		s = mmu_slot_claim(f);
 		if (!s) {
 			mmu_fault_anomaly(f, MMU_FA_OVERFLOW);
 			goto out;
@@ -472,27 +477,82 @@ out:
 static struct kprobe mmu_bad_area_probes[ARRAY_SIZE(mmu_bad_area_syms)];
 static bool mmu_bad_area_on[ARRAY_SIZE(mmu_bad_area_syms)];
 
-/* follow=1: children forked by a target are added from a work item. */
+/*
+ * follow=1: children forked by a target are added from a work item, and
+ * followed children that exit are removed from one.  The queues carry
+ * struct pid references, never numbers: a recycled number is another
+ * process.
+ */
+#define MMU_FOLLOW_QUEUE	256
+
 static DEFINE_SPINLOCK(mmu_follow_lock);
-static DEFINE_KFIFO(mmu_follow_fifo, pid_t, 256);
+static DEFINE_KFIFO(mmu_follow_add, struct pid *, MMU_FOLLOW_QUEUE);
+static DEFINE_KFIFO(mmu_follow_gone, struct pid *, MMU_FOLLOW_QUEUE);
 
 static void mmu_follow_fn(struct work_struct *work)
 {
-	pid_t nr;
+	struct mmu_target *t;
+	struct pid *pid;
 
 	/* Fails once rmmod has begun: no target may appear after that. */
 	if (!try_module_get(THIS_MODULE))
 		return;
-	while (kfifo_out_spinlocked(&mmu_follow_fifo, &nr, 1, &mmu_follow_lock))
-		mmu_target_add(nr, true);
+	while (kfifo_out_spinlocked(&mmu_follow_gone, &pid, 1,
+				    &mmu_follow_lock)) {
+		mmu_target_remove_pid(pid);
+		put_pid(pid);
+	}
+	while (kfifo_out_spinlocked(&mmu_follow_add, &pid, 1,
+				    &mmu_follow_lock)) {
+		t = mmu_target_add_pid(pid, pid_nr(pid), MMU_TARGET_FOLLOWED);
+		if (!IS_ERR(t))
+			mmu_target_put(t);
+		put_pid(pid);
+	}
 	module_put(THIS_MODULE);
 }
 
 static DECLARE_WORK(mmu_follow_work, mmu_follow_fn);
 
 /*
+ * Queue @pid for the worker (@gone: to remove, else to add).
+ *
+ * Context: any but NMI; takes a reference on @pid for the worker.
+ */
+static bool mmu_follow_queue(bool gone, struct pid *pid)
+{
+	struct pid *ref = get_pid(pid);
+	unsigned int n;
+
+	if (gone)
+		n = kfifo_in_spinlocked(&mmu_follow_gone, &ref, 1,
+					&mmu_follow_lock);
+	else
+		n = kfifo_in_spinlocked(&mmu_follow_add, &ref, 1,
+					&mmu_follow_lock);
+	if (!n) {
+		put_pid(ref);
+		return false;
+	}
+	queue_work(system_wq, &mmu_follow_work);
+	return true;
+}
+
+/* Context: module unload, hooks detached: drop what was never handled. */
+static void mmu_follow_drain(void)
+{
+	struct pid *pid;
+
+	cancel_work_sync(&mmu_follow_work);
+	while (kfifo_out(&mmu_follow_add, &pid, 1))
+		put_pid(pid);
+	while (kfifo_out(&mmu_follow_gone, &pid, 1))
+		put_pid(pid);
+}
+
+/*
  * sched_process_fork: a new process (not a thread) forked by a target.
- * Adding a target sleeps, so only queue its pid here.
+ * Adding a target sleeps, so only queue the child's pid here.
  *
  * Context: process context of the parent, may not sleep.
  */
@@ -501,7 +561,6 @@ static void mmu_tp_fork(void *data, struct task_struct *parent,
 {
 	struct mmu_target *t;
 	bool ours;
-	pid_t nr;
 
 	if (!READ_ONCE(mmu_param_follow) || child->tgid == parent->tgid)
 		return;
@@ -509,14 +568,43 @@ static void mmu_tp_fork(void *data, struct task_struct *parent,
 	t = mmu_target_lookup_rcu(parent->tgid);
 	ours = t && t->pid == task_tgid(parent);
 	rcu_read_unlock();
-	if (!ours)
-		return;
-	nr = child->tgid;
-	if (kfifo_in_spinlocked(&mmu_follow_fifo, &nr, 1, &mmu_follow_lock))
-		queue_work(system_wq, &mmu_follow_work);
-	else
+	if (ours && !mmu_follow_queue(false, task_tgid(child)))
 		pr_warn_ratelimited("follow: too many forks pending, child %d not adopted\n",
-				    nr);
+				    child->tgid);
+}
+
+/*
+ * sched_process_exit, in the exiting task: a slot it still owns belongs
+ * to a fault that ended on a path we do not hook (counted unpaired); a
+ * followed child whose last thread exits is removed.  Newer kernels pass
+ * more arguments after @p: only @p is read.
+ *
+ * Context: current == @p, may not sleep.
+ */
+static void mmu_tp_exit(void *data, struct task_struct *p)
+{
+	struct mmu_fault_slot *s;
+	struct mmu_target *t;
+
+	if (!mmu_guard_enter())
+		return;
+	rcu_read_lock();
+	t = mmu_fault_lookup();
+	if (!t)
+		goto out;
+	s = mmu_slot_find(t->faults);
+	if (s) {
+		mmu_fault_anomaly(t->faults, MMU_FA_UNPAIRED);
+		/* As mmu_slot_close(): our reads before another's claim. */
+		smp_store_release(&s->owner, 0);
+	}
+	if (t->followed && !atomic_read(&p->signal->live) &&
+	    !mmu_follow_queue(true, t->pid))
+		pr_warn_ratelimited("follow: too many exits pending, %d stays listed\n",
+				    t->nr);
+out:
+	rcu_read_unlock();
+	mmu_guard_exit();
 }
 
 struct mmu_tp_hook {
@@ -526,10 +614,13 @@ struct mmu_tp_hook {
 	bool on;
 };
 
+enum { MMU_TP_FAULT_USER, MMU_TP_FAULT_KERNEL, MMU_TP_FORK, MMU_TP_EXIT };
+
 static struct mmu_tp_hook mmu_tp_hooks[] = {
-	{ .name = "page_fault_user", .probe = mmu_tp_page_fault },
-	{ .name = "page_fault_kernel", .probe = mmu_tp_page_fault },
-	{ .name = "sched_process_fork", .probe = mmu_tp_fork },
+	[MMU_TP_FAULT_USER]	= { "page_fault_user", mmu_tp_page_fault },
+	[MMU_TP_FAULT_KERNEL]	= { "page_fault_kernel", mmu_tp_page_fault },
+	[MMU_TP_FORK]		= { "sched_process_fork", mmu_tp_fork },
+	[MMU_TP_EXIT]		= { "sched_process_exit", mmu_tp_exit },
 };
 
 static bool mmu_hooks_on;
@@ -547,7 +638,7 @@ static void mmu_tp_find(struct tracepoint *tp, void *priv)
 int mmu_fault_hooks_init(void)
 {
 	for_each_kernel_tracepoint(mmu_tp_find, NULL);
-	if (!mmu_tp_hooks[0].tp)
+	if (!mmu_tp_hooks[MMU_TP_FAULT_USER].tp)
 		pr_info("no page_fault_user tracepoint: faults are timed from handle_mm_fault entry\n");
 	return 0;
 }
@@ -555,7 +646,7 @@ int mmu_fault_hooks_init(void)
 /* Context: module unload, after every target is gone (hooks detached). */
 void mmu_fault_hooks_exit(void)
 {
-	cancel_work_sync(&mmu_follow_work);
+	mmu_follow_drain();
 }
 
 bool mmu_fault_hooks_attached(void)
@@ -565,7 +656,8 @@ bool mmu_fault_hooks_attached(void)
 
 const char *mmu_fault_entry_hook(void)
 {
-	return READ_ONCE(mmu_tp_hooks[0].on) ? "tracepoint" : "kretprobe";
+	return READ_ONCE(mmu_tp_hooks[MMU_TP_FAULT_USER].on) ?
+	       "tracepoint" : "kretprobe";
 }
 
 unsigned long mmu_fault_hooks_nmissed(void)
@@ -580,14 +672,14 @@ unsigned long mmu_fault_hooks_nmissed(void)
  * The handle_mm_fault kretprobe goes first, so that no entry is opened
  * that nothing would close.  Missing optional hooks are logged.
  *
- * Context: mmu_targets_lock held; sleeps.
+ * Context: the targets lock held; sleeps.
  * Return: 0 or the kretprobe's registration error.
  */
 int mmu_fault_hooks_attach(void)
 {
 	int i, ret;
 
-	lockdep_assert_held(&mmu_targets_lock);
+	mmu_targets_assert_locked();
 	mmu_hmf_probe_init();
 	ret = register_kretprobe(&mmu_hmf_probe);
 	if (ret) {
@@ -623,14 +715,14 @@ int mmu_fault_hooks_attach(void)
 }
 
 /*
- * Context: mmu_targets_lock held; sleeps.  When it returns no probe of
+ * Context: the targets lock held; sleeps.  When it returns no probe of
  * ours runs any more.
  */
 void mmu_fault_hooks_detach(void)
 {
 	int i;
 
-	lockdep_assert_held(&mmu_targets_lock);
+	mmu_targets_assert_locked();
 	for (i = 0; i < ARRAY_SIZE(mmu_tp_hooks); i++) {
 		struct mmu_tp_hook *h = &mmu_tp_hooks[i];
 

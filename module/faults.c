@@ -21,7 +21,7 @@ void mmu_faults_exit(void)
 }
 
 /* Context: process context, before the target is visible to probes. */
-int mmu_faults_target_alloc(struct mmu_target *t)
+static int mmu_faults_target_alloc(struct mmu_target *t)
 {
 	struct mmu_fault_target *f;
 	struct mmu_fault_stats *stats;
@@ -49,7 +49,7 @@ free_f:
 }
 
 /* Context: after an RCU grace period since the target left the hash. */
-void mmu_faults_target_free(struct mmu_target *t)
+static void mmu_faults_target_free(struct mmu_target *t)
 {
 	struct mmu_fault_target *f = t->faults;
 
@@ -63,29 +63,38 @@ void mmu_faults_target_free(struct mmu_target *t)
 	t->faults = NULL;
 }
 
-void mmu_faults_create_files(struct mmu_target *t)
+static void mmu_faults_create_files(struct mmu_target *t)
 {
 	mmu_fault_stats_create_files(t);
 	mmu_fault_stream_create_file(t);
 }
 
-/* Context: mmu_targets_lock held, t->removed set. */
-void mmu_faults_target_removed(struct mmu_target *t)
+/* Context: targets lock held, t->removed set. */
+static void mmu_faults_target_removed(struct mmu_target *t)
 {
 	mmu_fault_stream_wake(&t->faults->stream);
 }
 
 /*
  * Hooks are attached while at least one target exists: no target, no
- * probe, no cost.
+ * probe, no cost.  A failure to attach refuses the target that needed
+ * them: tracing is never silently off.
  *
- * Context: mmu_targets_lock held.
+ * Context: targets lock held.
  */
-void mmu_faults_targets_changed(void)
+static int mmu_faults_count_changed(unsigned int nr_targets)
 {
-	lockdep_assert_held(&mmu_targets_lock);
-	if (mmu_nr_targets && !mmu_fault_hooks_attached())
-		mmu_fault_hooks_attach();
-	else if (!mmu_nr_targets && mmu_fault_hooks_attached())
+	if (nr_targets && !mmu_fault_hooks_attached())
+		return mmu_fault_hooks_attach();
+	if (!nr_targets && mmu_fault_hooks_attached())
 		mmu_fault_hooks_detach();
+	return 0;
 }
+
+const struct mmu_target_part mmu_faults_part = {
+	.alloc		= mmu_faults_target_alloc,
+	.count_changed	= mmu_faults_count_changed,
+	.create_files	= mmu_faults_create_files,
+	.removed	= mmu_faults_target_removed,
+	.release	= mmu_faults_target_free,
+};

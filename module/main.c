@@ -18,11 +18,44 @@ bool mmu_param_follow;
 module_param_named(follow, mmu_param_follow, bool, 0644);
 MODULE_PARM_DESC(follow, "adopt children forked by a target as targets");
 
+/* Followed children cost a target each: bounded, and pruned at exit. */
+#define MMU_FOLLOW_MAX_LIMIT	512
+unsigned int mmu_param_follow_max = 64;
+
+static int follow_max_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+
+	if (kstrtouint(val, 0, &n) || n > MMU_FOLLOW_MAX_LIMIT) {
+		pr_warn_ratelimited("follow_max: not a number of targets between 0 and %d\n",
+				    MMU_FOLLOW_MAX_LIMIT);
+		return -EINVAL;
+	}
+	WRITE_ONCE(mmu_param_follow_max, n);
+	return 0;
+}
+
+static const struct kernel_param_ops follow_max_ops = {
+	.set	= follow_max_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(follow_max, &follow_max_ops, &mmu_param_follow_max, 0644);
+__MODULE_PARM_TYPE(follow_max, "uint");
+MODULE_PARM_DESC(follow_max,
+		 "most children adopted by follow=1 at once (0..512; exited ones are removed)");
+
 static bool dump_on_load;
 module_param(dump_on_load, bool, 0444);
 MODULE_PARM_DESC(dump_on_load, "print target_pid's merged maps to the kernel log");
 
 struct dentry *mmu_debugfs_root;
+
+/* A target's features, in the order they are set up. */
+static const struct mmu_target_part *const mmu_parts[] = {
+	&mmu_views_part,
+	&mmu_faults_part,
+};
 
 static int version_show(struct seq_file *m, void *v)
 {
@@ -34,18 +67,9 @@ static int version_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(version);
 
-/*
- * Context: takes mmu_targets_lock; a target's files never do, so this can
- * not deadlock against a target's removal.
- */
 static int targets_show(struct seq_file *m, void *v)
 {
-	struct mmu_target *t;
-
-	mutex_lock(&mmu_targets_lock);
-	list_for_each_entry(t, &mmu_targets, node)
-		seq_printf(m, "%d\n", t->nr);
-	mutex_unlock(&mmu_targets_lock);
+	mmu_targets_show(m);
 	return 0;
 }
 
@@ -58,6 +82,7 @@ static int targets_open(struct inode *inode, struct file *file)
 static ssize_t targets_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
+	struct mmu_target *t;
 	char buf[24], *s;
 	bool remove = false;
 	ssize_t len;
@@ -65,7 +90,7 @@ static ssize_t targets_write(struct file *file, const char __user *ubuf,
 
 	len = mmu_copy_input(buf, sizeof(buf), ubuf, count, ppos);
 	if (len < 0) {
-		pr_warn("targets: write \"PID\", \"+PID\" or \"-PID\"\n");
+		pr_warn_ratelimited("targets: write \"PID\", \"+PID\" or \"-PID\"\n");
 		return len;
 	}
 	s = buf;
@@ -75,10 +100,17 @@ static ssize_t targets_write(struct file *file, const char __user *ubuf,
 	}
 	/* kstrtoint would accept a second sign: "+-5" must be refused. */
 	if (*s < '0' || *s > '9' || kstrtoint(s, 10, &nr)) {
-		pr_warn("targets: \"%s\" is not a pid\n", buf);
+		pr_warn_ratelimited("targets: \"%s\" is not a pid\n", buf);
 		return -EINVAL;
 	}
-	ret = remove ? mmu_target_remove(nr) : mmu_target_add(nr, false);
+	if (remove) {
+		ret = mmu_target_remove(nr);
+	} else {
+		t = mmu_target_add(nr);
+		ret = PTR_ERR_OR_ZERO(t);
+		if (!ret)
+			mmu_target_put(t);
+	}
 	return ret ? ret : count;
 }
 
@@ -103,18 +135,18 @@ static int __init mmuscope_init(void)
 		return PTR_ERR(mmu_debugfs_root);
 	}
 
-	ret = mmu_faults_init();
+	ret = mmu_targets_init(mmu_parts, ARRAY_SIZE(mmu_parts));
 	if (ret)
 		goto remove_root;
+	ret = mmu_faults_init();
+	if (ret)
+		goto targets_exit;
 
 	if (target_pid) {
-		ret = mmu_target_add(target_pid, false);
+		t = mmu_target_add(target_pid);
+		ret = PTR_ERR_OR_ZERO(t);
 		if (ret)
 			goto faults_exit;
-		mutex_lock(&mmu_targets_lock);
-		t = list_first_entry(&mmu_targets, struct mmu_target, node);
-		mmu_target_get(t);
-		mutex_unlock(&mmu_targets_lock);
 		mmu_views_load_report(t, dump_on_load);
 		mmu_target_put(t);
 	}
@@ -134,6 +166,8 @@ static int __init mmuscope_init(void)
 
 faults_exit:
 	mmu_faults_exit();
+targets_exit:
+	mmu_targets_exit();
 remove_root:
 	debugfs_remove_recursive(mmu_debugfs_root);
 	return ret;
@@ -145,6 +179,7 @@ static void __exit mmuscope_exit(void)
 	mmu_targets_remove_all();
 	debugfs_remove_recursive(mmu_debugfs_root);
 	mmu_faults_exit();
+	mmu_targets_exit();
 	pr_info("unloaded\n");
 }
 

@@ -15,29 +15,32 @@
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #define MMUSCOPE_VERSION	"0.1.0"
 #define MMUSCOPE_FORMAT		1
 
 struct dentry;
 struct mmu_fault_target;
+struct seq_file;
 
 /**
  * struct mmu_target - one traced process
  * @ref:	lifetime; the targets list holds one reference, every open file
  *		of the target's directory holds one (taken in ->open).
- * @node:	entry in the targets list, under mmu_targets_lock.
+ * @node:	entry in the targets list, under target.c's lock.
  * @hnode:	entry in the RCU hash the fault probes look targets up in.
  * @pid:	the process's struct pid (tgid); a reused number is a different
  *		struct pid, so an exited target stays exited.
  * @nr:		pid number in the initial namespace (directory name, hash key).
  * @dir:	debugfs directory <nr>/.
- * @removed:	set (under mmu_targets_lock) once removed from the list;
- *		blocking readers wake up and return.
+ * @removed:	set once removed from the list; blocking readers wake up and
+ *		return.
+ * @followed:	adopted by follow=1 (bounded by follow_max, pruned at exit).
  * @xlate_lock:	protects @xlate_va / @xlate_set (the last address written to
  *		translate) and the per-open-file copies of views.c.
  * @faults:	fault statistics and event buffer, owned by faults.c.
- * @rcu:	deferred free, after the probes' read-side sections.
+ * @free_work:	frees the target one RCU grace period after the last put.
  */
 struct mmu_target {
 	struct kref ref;
@@ -47,22 +50,48 @@ struct mmu_target {
 	pid_t nr;
 	struct dentry *dir;
 	bool removed;
+	bool followed;
 	struct mutex xlate_lock;	/* see @xlate_lock above */
 	unsigned long xlate_va;
 	bool xlate_set;
 	struct mmu_fault_target *faults;
-	struct rcu_head rcu;
+	struct rcu_work free_work;
 };
 
-/* target.c */
-extern struct dentry *mmu_debugfs_root;
-extern struct mutex mmu_targets_lock;
-extern struct list_head mmu_targets;
-extern unsigned int mmu_nr_targets;
+/**
+ * struct mmu_target_part - a per-target feature, as the object layer sees it
+ * @alloc:	allocate the feature's state before the target is visible.
+ * @count_changed: the number of targets changed (under the targets lock);
+ *		an error refuses the addition that caused it.
+ * @create_files: create the feature's files in t->dir (cannot fail).
+ * @removed:	the target left the list: wake blocked readers.
+ * @release:	free the feature's state, one RCU grace period after the
+ *		target left the hash (or when it never entered it).
+ */
+struct mmu_target_part {
+	int (*alloc)(struct mmu_target *t);
+	int (*count_changed)(unsigned int nr_targets);
+	void (*create_files)(struct mmu_target *t);
+	void (*removed)(struct mmu_target *t);
+	void (*release)(struct mmu_target *t);
+};
 
-int mmu_target_add(pid_t nr, bool quiet);
+/* target.c: the object layer; knows its parts only through the table */
+#define MMU_TARGET_FOLLOWED	BIT(0)
+
+extern struct dentry *mmu_debugfs_root;
+
+int mmu_targets_init(const struct mmu_target_part *const *parts,
+		     unsigned int n);
+void mmu_targets_exit(void);
+struct mmu_target *mmu_target_add(pid_t nr);
+struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
+				      unsigned int flags);
 int mmu_target_remove(pid_t nr);
+void mmu_target_remove_pid(struct pid *pid);
 void mmu_targets_remove_all(void);
+void mmu_targets_show(struct seq_file *m);
+void mmu_targets_assert_locked(void);
 struct mmu_target *mmu_target_lookup_rcu(pid_t tgid);
 void mmu_target_get(struct mmu_target *t);
 void mmu_target_put(struct mmu_target *t);
@@ -73,19 +102,16 @@ ssize_t mmu_copy_input(char *buf, size_t size, const char __user *ubuf,
 		       size_t count, loff_t *ppos);
 
 /* views.c: maps, translate, summary */
-void mmu_views_create(struct mmu_target *t);
+extern const struct mmu_target_part mmu_views_part;
 void mmu_views_load_report(struct mmu_target *t, bool dump);
 
 /* faults.c: hooks, per-target stats and event stream */
+extern const struct mmu_target_part mmu_faults_part;
 int mmu_faults_init(void);
 void mmu_faults_exit(void);
-int mmu_faults_target_alloc(struct mmu_target *t);
-void mmu_faults_target_free(struct mmu_target *t);
-void mmu_faults_create_files(struct mmu_target *t);
-void mmu_faults_target_removed(struct mmu_target *t);
-void mmu_faults_targets_changed(void);
 
 /* module parameters shared between parts */
 extern bool mmu_param_follow;
+extern unsigned int mmu_param_follow_max;
 
 #endif /* _MMUSCOPE_H */

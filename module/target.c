@@ -1,36 +1,70 @@
 // SPDX-License-Identifier: GPL-2.0
-/* mmuscope: the set of traced processes and their debugfs directories. */
+/* mmuscope: the set of traced processes (pid, reference, RCU hash, list). */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
 #include <linux/hashtable.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include "mmuscope.h"
 
+/*
+ * Lock order:
+ *
+ *   mmu_targets_lock		(this file: the list, the hash, the counts)
+ *     parts' ->count_changed	(fault hooks: register/unregister probes)
+ *
+ * A target's debugfs directory is created under mmu_targets_lock (so two
+ * additions cannot race for one name) but removed after dropping it:
+ * debugfs_remove_recursive() waits for in-flight reads, which may wait
+ * for the target's mmap_lock, and one stuck target must not stall every
+ * other addition, removal or the follow worker.  Target files never take
+ * mmu_targets_lock.
+ */
 #define MMU_MAX_TARGETS	1024
 
-/* Serializes target addition and removal; protects mmu_targets. */
-DEFINE_MUTEX(mmu_targets_lock);
-LIST_HEAD(mmu_targets);
-unsigned int mmu_nr_targets;
+static DEFINE_MUTEX(mmu_targets_lock);
+static LIST_HEAD(mmu_targets);
+static unsigned int mmu_nr_targets;
+static unsigned int mmu_nr_followed;
 static DEFINE_HASHTABLE(mmu_target_hash, 7);
 
+static const struct mmu_target_part *const *mmu_parts;
+static unsigned int mmu_nr_parts;
+/* Frees targets after the probes' grace period; drained at unload. */
+static struct workqueue_struct *mmu_release_wq;
+
+static void mmu_target_free_fn(struct work_struct *work)
+{
+	struct mmu_target *t = container_of(to_rcu_work(work),
+					    struct mmu_target, free_work);
+	unsigned int i;
+
+	for (i = 0; i < mmu_nr_parts; i++)
+		if (mmu_parts[i]->release)
+			mmu_parts[i]->release(t);
+	put_pid(t->pid);
+	kfree(t);
+}
+
+/*
+ * The fault probes find targets in the RCU hash and use them inside their
+ * (preemption-disabled) read-side sections: the target left the hash
+ * before its last reference went away, and is freed one grace period
+ * later, in process context.  One queue_rcu_work per target lets many
+ * removals share a grace period (rmmod with 1024 targets waits for one).
+ */
 static void mmu_target_release(struct kref *ref)
 {
 	struct mmu_target *t = container_of(ref, struct mmu_target, ref);
 
-	/*
-	 * The fault probes find targets in the RCU hash and use them inside
-	 * their (preemption-disabled) read-side sections; the target left the
-	 * hash before its last reference went away.
-	 */
-	synchronize_rcu();
-	mmu_faults_target_free(t);
-	put_pid(t->pid);
-	kfree(t);
+	INIT_RCU_WORK(&t->free_work, mmu_target_free_fn);
+	queue_rcu_work(mmu_release_wq, &t->free_work);
 }
 
 void mmu_target_get(struct mmu_target *t)
@@ -38,10 +72,15 @@ void mmu_target_get(struct mmu_target *t)
 	kref_get(&t->ref);
 }
 
-/* Context: process context, may sleep (the last put waits for RCU). */
+/* Context: any; the memory is freed later from a work item. */
 void mmu_target_put(struct mmu_target *t)
 {
 	kref_put(&t->ref, mmu_target_release);
+}
+
+void mmu_targets_assert_locked(void)
+{
+	lockdep_assert_held(&mmu_targets_lock);
 }
 
 /**
@@ -102,24 +141,24 @@ static int mmu_target_check(pid_t nr, struct pid *pid)
 
 	task = get_pid_task(pid, PIDTYPE_PID);
 	if (!task) {
-		pr_warn("target %d: no such process\n", nr);
+		pr_warn_ratelimited("target %d: no such process\n", nr);
 		return -ESRCH;
 	}
 	if (task->flags & PF_KTHREAD) {
-		pr_warn("target %d: %s is a kernel thread, it has no mm\n",
-			nr, task->comm);
+		pr_warn_ratelimited("target %d: %s is a kernel thread, it has no mm\n",
+				    nr, task->comm);
 		ret = -EINVAL;
 		goto put_task;
 	}
 	if (!thread_group_leader(task)) {
-		pr_warn("target %d: is a thread of process %d; give the process id\n",
-			nr, task_tgid_nr(task));
+		pr_warn_ratelimited("target %d: is a thread of process %d; give the process id\n",
+				    nr, task_tgid_nr(task));
 		ret = -EINVAL;
 		goto put_task;
 	}
 	mm = get_task_mm(task);
 	if (!mm) {
-		pr_warn("target %d: process is exiting\n", nr);
+		pr_warn_ratelimited("target %d: process is exiting\n", nr);
 		ret = -ESRCH;
 		goto put_task;
 	}
@@ -129,106 +168,216 @@ put_task:
 	return ret;
 }
 
+/*
+ * Pid numbers written by users are numbers of the initial pid namespace,
+ * the namespace of the directory names and of the stream's pid/tid: a
+ * writer in another pid namespace would name other processes than it
+ * means, so it is refused (debugfs and module parameters are host-wide).
+ */
+static int mmu_target_ns_check(const char *what, pid_t nr)
+{
+	if (task_active_pid_ns(current) == &init_pid_ns)
+		return 0;
+	pr_warn_ratelimited("%s %d: refused from a pid namespace other than the initial one (pids here are host pids)\n",
+			    what, nr);
+	return -EPERM;
+}
+
+static void mmu_target_unlist(struct mmu_target *t);
+
+/* Undo the parts' allocations of a target that never became visible. */
+static void mmu_target_free_unlisted(struct mmu_target *t, unsigned int nparts)
+{
+	unsigned int i;
+
+	for (i = 0; i < nparts; i++)
+		if (mmu_parts[i]->release)
+			mmu_parts[i]->release(t);
+	put_pid(t->pid);
+	kfree(t);
+}
+
 /**
- * mmu_target_add() - start tracing a process
- * @nr:		process id, in the caller's pid namespace
- * @quiet:	do not log the addition (children adopted by follow=1)
+ * mmu_target_add_pid() - start tracing a process
+ * @pid:	the process (thread-group leader); the caller keeps its reference
+ * @nr:		the number the caller used, for messages
+ * @flags:	MMU_TARGET_FOLLOWED for children adopted by follow=1 (not
+ *		logged, bounded by follow_max, removed when they exit)
  *
  * Context: process context; takes mmu_targets_lock.
- * Return: 0, or -EINVAL (bad number, kernel thread, thread id), -ESRCH (no
- * such process), -EEXIST (already a target, or an exited target with that
- * number is still listed), -ENOSPC, -ENOMEM.
+ * Return: the target (a reference the caller must put), or ERR_PTR of
+ * -EINVAL (kernel thread, thread id), -ESRCH (no such process), -EEXIST
+ * (already a target, or an exited target with that number is still
+ * listed), -EBUSY (the directory of a target just removed with this
+ * number is still being removed), -ENOSPC, -ENOMEM, or a part's error.
  */
-int mmu_target_add(pid_t nr, bool quiet)
+struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
+				      unsigned int flags)
 {
+	bool followed = flags & MMU_TARGET_FOLLOWED;
+	const struct mmu_target_part *p;
 	struct mmu_target *t;
-	struct pid *pid;
+	unsigned int i;
 	char name[16];
 	int ret;
 
-	if (nr <= 0) {
-		pr_warn("target %d: not a valid pid\n", nr);
-		return -EINVAL;
-	}
-	pid = find_get_pid(nr);
-	if (!pid) {
-		pr_warn("target %d: no such process\n", nr);
-		return -ESRCH;
-	}
 	ret = mmu_target_check(nr, pid);
 	if (ret)
-		goto put_pid;
+		return ERR_PTR(ret);
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&t->ref);
+	t->pid = get_pid(pid);
+	t->nr = pid_nr(pid);
+	t->followed = followed;
+	for (i = 0; i < mmu_nr_parts; i++) {
+		p = mmu_parts[i];
+		ret = p->alloc ? p->alloc(t) : 0;
+		if (ret) {
+			mmu_target_free_unlisted(t, i);
+			return ERR_PTR(ret);
+		}
+	}
 
 	mutex_lock(&mmu_targets_lock);
-	t = mmu_target_find(pid_nr(pid));
-	if (t) {
-		if (t->pid == pid)
-			pr_warn("target %d: already a target\n", nr);
-		else
-			pr_warn("target %d: an exited target with this number is still listed; remove it first\n",
-				nr);
-		ret = -EEXIST;
+	ret = -EEXIST;
+	if (mmu_target_find(t->nr)) {
+		if (!followed)
+			pr_warn_ratelimited("target %d: already a target, or an exited target with this number is still listed (remove it first)\n",
+					    nr);
 		goto unlock;
 	}
+	ret = -ENOSPC;
 	if (mmu_nr_targets >= MMU_MAX_TARGETS) {
-		pr_warn("target %d: too many targets (%d)\n", nr, MMU_MAX_TARGETS);
-		ret = -ENOSPC;
+		pr_warn_ratelimited("target %d: too many targets (%d)\n",
+				    nr, MMU_MAX_TARGETS);
 		goto unlock;
 	}
-	t = kzalloc(sizeof(*t), GFP_KERNEL);
-	if (!t) {
-		ret = -ENOMEM;
+	if (followed && mmu_nr_followed >= READ_ONCE(mmu_param_follow_max)) {
+		pr_warn_ratelimited("follow: %u children already followed (follow_max), child %d not adopted\n",
+				    mmu_nr_followed, t->nr);
 		goto unlock;
 	}
-	kref_init(&t->ref);
-	mutex_init(&t->xlate_lock);
-	t->pid = pid;
-	t->nr = pid_nr(pid);
-	ret = mmu_faults_target_alloc(t);
-	if (ret)
-		goto free_target;
-
 	snprintf(name, sizeof(name), "%d", t->nr);
 	t->dir = debugfs_create_dir(name, mmu_debugfs_root);
-	mmu_views_create(t);
-	mmu_faults_create_files(t);
-
+	if (IS_ERR(t->dir)) {
+		ret = PTR_ERR(t->dir) == -EEXIST ? -EBUSY : PTR_ERR(t->dir);
+		pr_warn_ratelimited("target %d: cannot create its directory (%d)%s\n",
+				    nr, ret, ret == -EBUSY ?
+				    ": the previous one is still being removed, try again" : "");
+		t->dir = NULL;
+		goto unlock;
+	}
 	list_add_tail(&t->node, &mmu_targets);
 	hash_add_rcu(mmu_target_hash, &t->hnode, t->nr);
 	mmu_nr_targets++;
-	mmu_faults_targets_changed();
+	mmu_nr_followed += followed;
+	for (i = 0; i < mmu_nr_parts; i++) {
+		p = mmu_parts[i];
+		ret = p->count_changed ? p->count_changed(mmu_nr_targets) : 0;
+		if (ret) {
+			mmu_target_unlist(t);
+			mutex_unlock(&mmu_targets_lock);
+			debugfs_remove_recursive(t->dir);
+			mmu_target_put(t);
+			return ERR_PTR(ret);
+		}
+	}
+	/* Files last: nothing fails after the first one exists. */
+	for (i = 0; i < mmu_nr_parts; i++)
+		if (mmu_parts[i]->create_files)
+			mmu_parts[i]->create_files(t);
+	mmu_target_get(t);
 	mutex_unlock(&mmu_targets_lock);
-	if (!quiet)
+	if (!followed)
 		pr_info("target %d added\n", t->nr);
-	return 0;
+	return t;
 
-free_target:
-	kfree(t);
 unlock:
 	mutex_unlock(&mmu_targets_lock);
-put_pid:
-	put_pid(pid);
-	return ret;
+	mmu_target_free_unlisted(t, mmu_nr_parts);
+	return ERR_PTR(ret);
 }
 
-/* Context: mmu_targets_lock held; drops the list's reference. */
+/**
+ * mmu_target_add() - start tracing a process named by a user
+ * @nr: process id (initial pid namespace: see mmu_target_ns_check())
+ *
+ * Context: process context; takes mmu_targets_lock.
+ * Return: the target (put it), or ERR_PTR: -EPERM from another pid
+ * namespace, -EINVAL for a number that is not a pid, else as
+ * mmu_target_add_pid().
+ */
+struct mmu_target *mmu_target_add(pid_t nr)
+{
+	struct mmu_target *t;
+	struct pid *pid;
+	int ret;
+
+	ret = mmu_target_ns_check("target", nr);
+	if (ret)
+		return ERR_PTR(ret);
+	if (nr <= 0) {
+		pr_warn_ratelimited("target %d: not a valid pid\n", nr);
+		return ERR_PTR(-EINVAL);
+	}
+	pid = find_get_pid(nr);
+	if (!pid) {
+		pr_warn_ratelimited("target %d: no such process\n", nr);
+		return ERR_PTR(-ESRCH);
+	}
+	t = mmu_target_add_pid(pid, nr, 0);
+	put_pid(pid);
+	return t;
+}
+
+/*
+ * Take @t off the list and the hash; the caller then removes its
+ * directory (outside the lock) and drops the list's reference.
+ *
+ * Context: mmu_targets_lock held.
+ */
 static void mmu_target_unlist(struct mmu_target *t)
 {
+	const struct mmu_target_part *p;
+	unsigned int i;
+
 	lockdep_assert_held(&mmu_targets_lock);
 	list_del(&t->node);
 	hash_del_rcu(&t->hnode);
 	mmu_nr_targets--;
+	mmu_nr_followed -= t->followed;
 	WRITE_ONCE(t->removed, true);
-	mmu_faults_targets_changed();
-	/* Blocked readers must return before debugfs_remove waits for them. */
-	mmu_faults_target_removed(t);
-	/*
-	 * Under mmu_targets_lock so that a re-added pid cannot race the old
-	 * directory's removal; target files never take mmu_targets_lock.
-	 */
+	for (i = 0; i < mmu_nr_parts; i++) {
+		p = mmu_parts[i];
+		/* Detaching cannot fail; attaching is not asked for here. */
+		if (p->count_changed)
+			p->count_changed(mmu_nr_targets);
+		/* Blocked readers must return before debugfs_remove waits. */
+		if (p->removed)
+			p->removed(t);
+	}
+}
+
+/* Context: process context, mmu_targets_lock not held. */
+static void mmu_target_bury(struct mmu_target *t)
+{
 	debugfs_remove_recursive(t->dir);
-	t->dir = NULL;
 	mmu_target_put(t);
+}
+
+static int mmu_target_remove_locked(struct mmu_target *t, pid_t nr)
+{
+	if (!t) {
+		mutex_unlock(&mmu_targets_lock);
+		pr_warn_ratelimited("remove %d: not a target\n", nr);
+		return -ENOENT;
+	}
+	mmu_target_unlist(t);
+	mutex_unlock(&mmu_targets_lock);
+	mmu_target_bury(t);
+	return 0;
 }
 
 /**
@@ -239,35 +388,95 @@ static void mmu_target_unlist(struct mmu_target *t)
  * target until closed (they hold a reference).
  *
  * Context: process context; takes mmu_targets_lock.
- * Return: 0 or -ENOENT (not a target), -EINVAL (bad number).
+ * Return: 0 or -ENOENT (not a target), -EINVAL (bad number), -EPERM (from
+ * another pid namespace).
  */
 int mmu_target_remove(pid_t nr)
 {
-	struct mmu_target *t;
+	int ret;
 
+	ret = mmu_target_ns_check("remove", nr);
+	if (ret)
+		return ret;
 	if (nr <= 0) {
-		pr_warn("remove %d: not a valid pid\n", nr);
+		pr_warn_ratelimited("remove %d: not a valid pid\n", nr);
 		return -EINVAL;
 	}
 	mutex_lock(&mmu_targets_lock);
-	t = mmu_target_find(nr);
-	if (!t) {
-		mutex_unlock(&mmu_targets_lock);
-		pr_warn("remove %d: not a target\n", nr);
-		return -ENOENT;
-	}
-	mmu_target_unlist(t);
-	mutex_unlock(&mmu_targets_lock);
-	pr_info("target %d removed\n", nr);
-	return 0;
+	ret = mmu_target_remove_locked(mmu_target_find(nr), nr);
+	if (!ret)
+		pr_info("target %d removed\n", nr);
+	return ret;
 }
 
+/**
+ * mmu_target_remove_pid() - stop tracing the target of @pid, if any
+ * @pid: the target's struct pid (a recycled number is another process)
+ *
+ * Context: process context; takes mmu_targets_lock.
+ */
+void mmu_target_remove_pid(struct pid *pid)
+{
+	struct mmu_target *t;
+
+	mutex_lock(&mmu_targets_lock);
+	t = mmu_target_find(pid_nr(pid));
+	if (!t || t->pid != pid) {
+		mutex_unlock(&mmu_targets_lock);
+		return;
+	}
+	mmu_target_remove_locked(t, t->nr);
+}
+
+/* `targets`: one pid per line (initial namespace, the directory names). */
+void mmu_targets_show(struct seq_file *m)
+{
+	struct mmu_target *t;
+
+	mutex_lock(&mmu_targets_lock);
+	list_for_each_entry(t, &mmu_targets, node)
+		seq_printf(m, "%d\n", t->nr);
+	mutex_unlock(&mmu_targets_lock);
+}
+
+/* Context: module unload; every target's grace period is waited once. */
 void mmu_targets_remove_all(void)
 {
 	struct mmu_target *t, *tmp;
+	LIST_HEAD(dead);
 
 	mutex_lock(&mmu_targets_lock);
-	list_for_each_entry_safe(t, tmp, &mmu_targets, node)
+	list_for_each_entry_safe(t, tmp, &mmu_targets, node) {
 		mmu_target_unlist(t);
+		list_add_tail(&t->node, &dead);
+	}
 	mutex_unlock(&mmu_targets_lock);
+	list_for_each_entry_safe(t, tmp, &dead, node)
+		mmu_target_bury(t);
+}
+
+/**
+ * mmu_targets_init() - give the object layer its parts
+ * @parts:	per-target features, called in order (released in order too)
+ * @n:		number of parts
+ *
+ * Context: module load, before any target exists.
+ */
+int mmu_targets_init(const struct mmu_target_part *const *parts,
+		     unsigned int n)
+{
+	mmu_release_wq = alloc_workqueue("mmuscope_release", 0, 0);
+	if (!mmu_release_wq)
+		return -ENOMEM;
+	mmu_parts = parts;
+	mmu_nr_parts = n;
+	return 0;
+}
+
+/* Context: module unload, after mmu_targets_remove_all(). */
+void mmu_targets_exit(void)
+{
+	/* queue_rcu_work() queues from an RCU callback: wait for those. */
+	rcu_barrier();
+	destroy_workqueue(mmu_release_wq);
 }

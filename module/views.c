@@ -777,12 +777,29 @@ static const struct file_operations mmu_summary_fops = {
 
 /* ------------------------------------------------------------ hook-ups */
 
-void mmu_views_create(struct mmu_target *t)
+static int mmu_views_alloc(struct mmu_target *t)
+{
+	mutex_init(&t->xlate_lock);
+	return 0;
+}
+
+static void mmu_views_create(struct mmu_target *t)
 {
 	debugfs_create_file("maps", 0400, t->dir, t, &mmu_maps_fops);
 	debugfs_create_file("translate", 0600, t->dir, t, &mmu_translate_fops);
 	debugfs_create_file("summary", 0400, t->dir, t, &mmu_summary_fops);
 }
+
+static void mmu_views_release(struct mmu_target *t)
+{
+	mutex_destroy(&t->xlate_lock);
+}
+
+const struct mmu_target_part mmu_views_part = {
+	.alloc		= mmu_views_alloc,
+	.create_files	= mmu_views_create,
+	.release	= mmu_views_release,
+};
 
 /* Print up to MMU_DUMP_MAX_RUNS runs of the target's maps. */
 static void mmu_views_dump(struct mmu_target *t)
