@@ -792,6 +792,7 @@ TEST_F_TIMEOUT(fuzz, inventory, 120)
 {
 	static const char *const known_params[] = {
 		"target_pid", "follow", "dump_on_load",
+		"fault_buffer_kb", "follow_max",	/* numeric_params */
 	};
 	char dirs[2][256], *ko, *p;
 	size_t kolen = 0;
@@ -896,6 +897,66 @@ TEST_F_TIMEOUT(fuzz, random_writes, 900)
 	}
 	TH_LOG("seed 0x%llx: %u writes refused, %u accepted",
 	       (unsigned long long)fuzz_seed(), refused, accepted);
+	free(buf);
+}
+
+/*
+ * The numeric run-time parameters: kstrtouint (base 0), then the module's
+ * range; anything else is -EINVAL and leaves the value as it was.
+ */
+TEST_F_TIMEOUT(fuzz, numeric_params, 300)
+{
+	static const struct {
+		const char *name;
+		unsigned int lo, hi;
+	} prm[] = {
+		{ "fault_buffer_kb", 16, 65536 },
+		{ "follow_max", 0, 512 },
+	};
+	struct fuzz_ctx *c = &self->c;
+	struct rng r = { fuzz_seed() ^ 0x7777 };
+	char *buf = malloc(INPUT_MAX);
+	unsigned int i, k, iters = fuzz_iters(), refused = 0, accepted = 0;
+	char path[128], before[32], after[32], s[4097];
+
+	ASSERT_NE(NULL, buf);
+	for (k = 0; k < sizeof(prm) / sizeof(prm[0]); k++) {
+		snprintf(path, sizeof(path), "/sys/module/mmuscope/parameters/%s",
+			 prm[k].name);
+		if (access(path, F_OK)) {
+			TH_LOG("%s: not in this module version, not fuzzed", path);
+			continue;
+		}
+		for (i = 0; i < iters; i++) {
+			size_t len = gen_input(&r, c, F_FOLLOW, buf);
+			int v = -1, want, ret;
+
+			ASSERT_GT(mmu_read_file(path, before, sizeof(before)), 0);
+			/* sysfs hands the parameter a string: up to a NUL. */
+			memcpy(s, buf, len);
+			s[len] = '\0';
+			if (len == 0)
+				want = 0;	/* a no-op for sysfs */
+			else if (s[0] == '-' || model_kstrtoint(s, 0, &v) ||
+				 v < (int)prm[k].lo || v > (int)prm[k].hi)
+				want = -EINVAL;
+			else
+				want = 0;
+			ret = write_once(path, buf, len);
+			EXPECT_EQ(want, ret) TH_LOG("%s \"%s\"", prm[k].name, show(buf, len));
+			ASSERT_GT(mmu_read_file(path, after, sizeof(after)), 0);
+			if (ret || len == 0) {
+				refused += ret != 0;
+				EXPECT_STREQ(before, after) TH_LOG("%s \"%s\" changed it",
+								   prm[k].name, show(buf, len));
+				continue;
+			}
+			accepted++;
+			EXPECT_EQ(v, atoi(after)) TH_LOG("%s \"%s\"", prm[k].name, show(buf, len));
+			EXPECT_EQ(0, mmu_write_str(path, before));
+		}
+	}
+	TH_LOG("%u writes refused, %u accepted", refused, accepted);
 	free(buf);
 }
 

@@ -627,6 +627,8 @@ TEST_F(robust, kernel_mode_fault_ip_follows_kptr_restrict)
 		int z = open("/dev/zero", O_RDONLY);
 		char x;
 
+		close(go[1]);
+		close(done[0]);
 		/* Each round: /dev/zero's clear_user faults on fresh pages. */
 		while (read(go[0], &x, 1) == 1) {
 			char *p = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
@@ -639,6 +641,8 @@ TEST_F(robust, kernel_mode_fault_ip_follows_kptr_restrict)
 		}
 		_exit(0);
 	}
+	close(go[0]);
+	close(done[1]);
 	ASSERT_EQ(0, target_add(c));
 	snprintf(path, sizeof(path), MMU_ROOT "/%d/faults", c);
 	fd = open(path, O_RDONLY | O_NONBLOCK);
