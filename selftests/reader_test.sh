@@ -699,6 +699,85 @@ print("module", s["all"], "rusage", ru)' "$T/run.json"
 	grep -q 'cannot run /nonexistent/command' "$T/err" || die_case "exec error text"
 }
 
+# is_target PID: the module lists PID in its targets file.
+is_target() { grep -qx "$1" $ROOT/targets; }
+
+# faulter: a process that faults all the time (a shell forking /bin/true),
+# not a target; its pid in $FPID.
+start_faulter() {
+	sh -c 'while :; do /bin/true; done' &
+	FPID=$!
+}
+stop_faulter() { kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; }
+
+# Item 1: a temporary target is taken out again whatever ends the reader
+# (SIGPIPE of `| head`, SIGTERM), and --stream/--interval end when the
+# traced process exits or --duration passes.
+tc_real_temp_targets_removed() {
+	with_workload || { skip_case "$why"; return; }
+	[ -r $ROOT/$WLPID/fault_stats ] || { skip_case "module has no fault_stats yet"; return; }
+	start_faulter
+	for mode in "--stream" "--interval 0.2"; do
+		# shellcheck disable=SC2086
+		timeout 120 "$MMU" --color=never faults "$FPID" $mode | head -n 3 >"$T/out"
+		echo "faults $mode | head -3:"; cat "$T/out"
+		[ "$(wc -l <"$T/out")" = 3 ] || { stop_faulter; die_case "$mode: not 3 lines"; return 1; }
+		i=0
+		while is_target "$FPID" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		is_target "$FPID" && { stop_faulter; die_case "$mode | head -3 left $FPID a target"; return 1; }
+	done
+	"$MMU" faults "$FPID" --interval 0.2 >/dev/null 2>&1 &
+	rp=$!
+	sleep 2
+	is_target "$FPID" || { kill $rp; stop_faulter; die_case "--interval did not make $FPID a target"; return 1; }
+	kill -TERM $rp; wait $rp
+	is_target "$FPID" && { stop_faulter; die_case "SIGTERM left $FPID a target"; return 1; }
+	"$MMU" faults "$FPID" --stream >/dev/null 2>&1 &
+	rp=$!
+	sleep 2
+	kill -INT $rp; wait $rp
+	stop_faulter
+	is_target "$FPID" && die_case "SIGINT left $FPID a target" && return 1
+	return 0
+}
+
+tc_real_loops_end_with_process() {
+	with_workload || { skip_case "$why"; return; }
+	[ -r $ROOT/$WLPID/fault_stats ] || { skip_case "module has no fault_stats yet"; return; }
+	for mode in "--stream" "--interval 0.3"; do
+		sleep 3 &
+		sp=$!
+		t0=$(date +%s)
+		# shellcheck disable=SC2086
+		timeout 60 "$MMU" --color=never faults $sp $mode >"$T/out" 2>"$T/err"
+		rc=$?
+		t=$(($(date +%s) - t0))
+		echo "faults $mode of a 3 s sleep: rc $rc after $t s"; tail -n 2 "$T/err"
+		wait $sp
+		expect_rc 0 || return 1
+		[ $t -le 30 ] || die_case "$mode ran $t s after the process exited" || return 1
+		grep -q 'exited' "$T/err" || die_case "$mode: no 'exited' note" || return 1
+		is_target $sp && die_case "$mode left $sp a target" && return 1
+	done
+	# An idle process: --count 10 never comes, --duration ends it.
+	sleep 120 &
+	sp=$!
+	t0=$(date +%s)
+	timeout 60 "$MMU" faults $sp --stream --count 10 --duration 2 >"$T/out" 2>"$T/err"
+	rc=$?
+	t=$(($(date +%s) - t0))
+	kill $sp; wait $sp 2>/dev/null
+	echo "--stream --count 10 --duration 2 on an idle process: rc $rc after $t s"
+	expect_rc 0 || return 1
+	[ $t -le 20 ] || die_case "--duration 2 took $t s" || return 1
+	timeout 60 "$MMU" -j faults "$WLPID" --interval 0.5 --duration 2 >"$T/out" 2>"$T/err"
+	rc=$?
+	n=$(grep -c '"stats"' "$T/out")
+	echo "--interval 0.5 --duration 2: $n samples"
+	expect_rc 0 || return 1
+	[ "$n" -ge 2 ] && [ "$n" -le 6 ] || die_case "--duration 2 gave $n samples of 0.5 s"
+}
+
 # ---------------------------------------------------------------- main
 
 if ! "$MMU" --version >/dev/null 2>&1; then
@@ -717,7 +796,8 @@ for c in help_everywhere usage_errors json_errors_on_stderr fake_not_a_target \
 done
 for c in real_not_loaded real_load_errors real_load_status_unload real_not_root \
 	 real_load_pid_and_views real_check_vs_pagemap real_maps_json_vs_smaps \
-	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage; do
+	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage \
+	 real_temp_targets_removed real_loops_end_with_process; do
 	run_case $c
 done
 stop_workload

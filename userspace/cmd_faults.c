@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -11,23 +12,12 @@
 #include <unistd.h>
 #include "mmuscope.h"
 
-static volatile sig_atomic_t stop;
+/* --duration S: loops end by then (0: no limit). */
+static double deadline;
 
-static void on_signal(int sig)
+static bool past_deadline(void)
 {
-	(void)sig;
-	stop = 1;
-}
-
-/* SIGINT/SIGTERM end the loops: no SA_RESTART, so a blocked read returns. */
-void install_stop_handlers(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	return deadline > 0 && mono_now() >= deadline;
 }
 
 int fault_stats_rows(const struct kv_doc *d, struct fstat_row **rows, size_t *n)
@@ -284,17 +274,28 @@ static void print_event(const struct kv_line *l)
 	printf("\n");
 }
 
+/*
+ * Why a stream or interval loop ended early, said once on stderr so that
+ * stdout stays data.
+ */
+static void ended(const char *why)
+{
+	if (!json_output)
+		fprintf(stderr, "%s: %s\n", prog, why);
+}
+
 static int stream(pid_t pid, uint64_t count)
 {
 	char path[4096], *buf, *nl, *s;
 	size_t len = 0, cap = 65536;
 	uint64_t seen = 0;
+	bool draining = false;
 	struct jw *w;
 	ssize_t n;
 	int fd;
 
 	mmu_target_path(pid, "faults", path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 && errno == EBUSY) {
 		p_err("%s: another reader has the stream open (one at a time)", path);
 		return EXIT_ERR;
@@ -308,7 +309,9 @@ static int stream(pid_t pid, uint64_t count)
 		printf("%s%-7s %-7s %-16s %-18s %-18s %-5s %9s  %s%s\n", col(C_BOLD), "PID", "TID",
 		       "COMM", "VA", "IP", "ERR", "LATENCY", "CLASSES", col(C_RESET));
 	fflush(stdout);
-	while (!stop && (!count || seen < count)) {
+	while (!mmu_stop && (!count || seen < count)) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
 		if (len + 1 >= cap) {
 			cap *= 2;
 			buf = xrealloc(buf, cap);
@@ -316,6 +319,23 @@ static int stream(pid_t pid, uint64_t count)
 		n = read(fd, buf + len, cap - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			/* Nothing queued: has the process, the reader or the time gone? */
+			if (draining) {
+				ended("the traced process exited");
+				break;
+			}
+			if (stdout_closed())
+				break;
+			if (past_deadline())
+				break;
+			if (!target_alive(pid)) {
+				draining = true;	/* one more read for its last events */
+				continue;
+			}
+			poll(&pfd, 1, 200);
+			continue;
+		}
 		if (n < 0) {
 			int err = errno;
 
@@ -353,7 +373,8 @@ static int stream(pid_t pid, uint64_t count)
 		}
 		len -= s - buf;
 		memmove(buf, s, len);
-		fflush(stdout);
+		if (fflush(stdout) || stdout_closed())
+			break;
 	}
 	free(buf);
 	close(fd);
@@ -428,6 +449,7 @@ int do_faults(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "class", required_argument, NULL, 'C' },
 		{ "fine", no_argument, NULL, 'F' },
+		{ "duration", required_argument, NULL, 'd' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -435,13 +457,13 @@ int do_faults(int argc, char **argv)
 	struct kv_doc stats = { 0 }, pstats = { 0 };
 	size_t n = 0, nprev = 0;
 	bool hist = false, do_stream = false, added = false;
-	double interval = 0;
+	double interval = 0, duration = 0;
 	uint64_t count = 0, iter;
 	char dir[4096];
 	pid_t pid;
 	int opt, ret, rc = EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:Fjh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:Fd:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'H':
 			hist = true;
@@ -458,6 +480,10 @@ int do_faults(int argc, char **argv)
 			break;
 		case 'F':
 			hist_fine = true;
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &duration))
+				return cmd_usage_err("faults", "--duration takes seconds > 0, not '%s'", optarg);
 			break;
 		case 'c':
 			if (parse_dec_u64(optarg, &count) || !count)
@@ -478,6 +504,8 @@ int do_faults(int argc, char **argv)
 		return cmd_usage_err("faults", "--stream goes alone (not with --hist or --interval)");
 	if (count && !do_stream && interval <= 0)
 		return cmd_usage_err("faults", "--count needs --stream or --interval");
+	if (duration > 0 && !do_stream && interval <= 0)
+		return cmd_usage_err("faults", "--duration needs --stream or --interval");
 	if (mmu_preflight())
 		return EXIT_ERR;
 	mmu_target_path(pid, NULL, dir, sizeof(dir));
@@ -492,13 +520,19 @@ int do_faults(int argc, char **argv)
 			return EXIT_ERR;
 	}
 	install_stop_handlers();
+	if (duration > 0)
+		deadline = mono_now() + duration;
 	if (do_stream) {
 		rc = stream(pid, count);
 		goto out;
 	}
-	for (iter = 0; !stop; iter++) {
+	for (iter = 0; !mmu_stop; iter++) {
+		bool last = false;
+
 		if (interval > 0 && !json_output && use_color)
 			printf("\033[H\033[2J");
+		if (interval > 0 && !target_alive(pid))
+			last = true;	/* this sample has its final counts */
 		if (show_once(pid, hist, prev, nprev, interval, &rows, &n, &stats)) {
 			rc = EXIT_ERR;
 			break;
@@ -508,15 +542,26 @@ int do_faults(int argc, char **argv)
 		prev = rows;
 		nprev = n;
 		pstats = stats;
-		fflush(stdout);
-		if (interval <= 0 || (count && iter + 1 >= count))
+		if (fflush(stdout) || stdout_closed())
+			break;
+		if (last) {
+			ended("the traced process exited");
+			break;
+		}
+		if (interval <= 0 || (count && iter + 1 >= count) || past_deadline())
 			break;
 		if (!json_output && !use_color)
 			printf("\n");
-		struct timespec ts = { (time_t)interval,
-				       (long)((interval - (time_t)interval) * 1e9) };
-		while (nanosleep(&ts, &ts) && errno == EINTR && !stop)
-			;
+		/* Sleep in slices: the process may exit, the reader may go. */
+		for (double end = mono_now() + interval; !mmu_stop;) {
+			double left = end - mono_now();
+
+			if (deadline > 0 && deadline < end)
+				left = deadline - mono_now();
+			if (left <= 0 || stdout_closed() || !target_alive(pid))
+				break;
+			poll(NULL, 0, left > 0.2 ? 200 : (int)(left * 1000) + 1);
+		}
 	}
 	free(prev);
 	kv_doc_free(&pstats);

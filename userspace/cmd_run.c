@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,19 @@ static int set_follow(const char *val, char *old, size_t size)
 		return -1;
 	fputs(val, f);
 	return fclose(f) ? -1 : 0;
+}
+
+/* SIGTERM/SIGHUP for us go to the command; --duration's alarm ends it. */
+static volatile sig_atomic_t child_pid, alarmed;
+
+static void forward_signal(int sig)
+{
+	if (sig == SIGALRM) {
+		alarmed = 1;
+		sig = SIGTERM;
+	}
+	if (child_pid > 0)
+		kill(child_pid, sig);
 }
 
 static bool in_list(const pid_t *p, size_t n, pid_t x)
@@ -165,6 +179,7 @@ int do_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "follow", no_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -176,20 +191,25 @@ int do_run(int argc, char **argv)
 	struct fstat_row *rows = NULL;
 	struct timespec t0, t1;
 	struct kv_doc stats = { 0 };
-	struct sigaction ign, old_int, old_quit;
+	struct sigaction ign, fwd, old_int, old_quit;
+	double duration = 0;
 	struct rusage ru;
 	bool follow = false;
 	int opt, ret, pipefd[2], status = 0, rc = EXIT_ERR;
 	FILE *out = stderr;
 	char **cmd;
 
-	while ((opt = getopt_long(argc, argv, "+:fo:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:fo:d:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			follow = true;
 			break;
 		case 'o':
 			outpath = optarg;
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &duration))
+				return cmd_usage_err("run", "--duration takes seconds > 0, not '%s'", optarg);
 			break;
 		default:
 			ret = cmd_common_opt("run", opt, argv);
@@ -239,10 +259,12 @@ int do_run(int argc, char **argv)
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	close(pipefd[0]);
+	mmu_temp_target(pid, true);	/* out again at any exit of ours */
 	snprintf(buf, sizeof(buf), "+%d\n", pid);
 	ret = mmu_write_file("targets", buf);
 	if (ret) {
-		p_err("cannot make %d a target: %s", pid, strerror(-ret));
+		mmu_temp_target(pid, false);
+		mmu_explain_add(pid, -ret);
 		close(pipefd[1]);
 		waitpid(pid, NULL, 0);
 		goto out;
@@ -252,6 +274,22 @@ int do_run(int argc, char **argv)
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
+	sigaction(SIGPIPE, &ign, NULL);
+	memset(&fwd, 0, sizeof(fwd));
+	fwd.sa_handler = forward_signal;
+	child_pid = pid;
+	sigaction(SIGTERM, &fwd, NULL);
+	sigaction(SIGHUP, &fwd, NULL);
+	sigaction(SIGALRM, &fwd, NULL);
+	if (duration > 0) {
+		struct itimerval it = { .it_value = {
+			.tv_sec = (time_t)duration,
+			.tv_usec = (suseconds_t)((duration - (time_t)duration) * 1e6) } };
+
+		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+			it.it_value.tv_usec = 1;
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (write(pipefd[1], "g", 1) != 1)
 		p_warn("could not start the command: %s", strerror(errno));
@@ -259,6 +297,9 @@ int do_run(int argc, char **argv)
 	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	child_pid = 0;
+	if (alarmed)
+		p_warn("--duration %g s reached: the command was sent SIGTERM", duration);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 

@@ -28,16 +28,20 @@ static const struct cmd cmds[] = {
 	{ "summary", do_summary, "PID",
 	  "Present/swapped/dirty/accessed/file/anon pages, page-table overhead per\n"
 	  "level, huge pages, THP candidates and the TLB entries they would save." },
-	{ "faults", do_faults, "PID [--hist [--fine]] [--stream] [--interval S] [--count N] [--class LIST]",
+	{ "faults", do_faults, "PID [--hist [--fine]] [--stream] [--interval S] [--count N] [--duration S] [--class LIST]",
 	  "Page-fault counts and latency percentiles of every non-empty class;\n"
 	  "--hist draws latency histograms in power-of-two buckets (--fine: the\n"
 	  "module's own sub-buckets), for all,minor,major unless --class LIST\n"
 	  "(comma-separated) says otherwise; --stream follows the event stream (N events with\n"
 	  "--count); --interval refreshes every S seconds (N times with --count,\n"
-	  "else until interrupted)." },
-	{ "run", do_run, "[--follow] [-o FILE] -- CMD [ARGS...]",
+	  "else until interrupted).  Both end when PID exits, after --duration S\n"
+	  "seconds, or when the reader of their output goes (`| head`); a PID made\n"
+	  "a target for them is taken out again however they end." },
+	{ "run", do_run, "[--follow] [-o FILE] [--duration S] -- CMD [ARGS...]",
 	  "Run CMD as a target from its first instruction (exec) to its exit and\n"
-	  "print a fault report, like perf stat.  Exits with CMD's status." },
+	  "print a fault report, like perf stat.  Exits with CMD's status.\n"
+	  "--duration S sends CMD SIGTERM after S seconds; SIGTERM and SIGHUP\n"
+	  "sent to mmuscope are passed on to CMD." },
 	{ "prom", do_prom, "[PID...] [-o FILE]",
 	  "Prometheus text exposition of every target (or PIDs), for\n"
 	  "node_exporter's textfile collector (-o writes FILE atomically)." },

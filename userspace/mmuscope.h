@@ -3,6 +3,7 @@
 #ifndef MMUSCOPE_READER_H
 #define MMUSCOPE_READER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,7 +49,8 @@ void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 uint64_t base_page_size(void);
-void install_stop_handlers(void);
+double mono_now(void);
+bool stdout_closed(void);
 int pid_arg(const char *name, int argc, char **argv, pid_t *pid);
 char *proc_comm(pid_t pid, char *buf, size_t size);
 bool proc_exists(pid_t pid);
@@ -93,6 +95,11 @@ int mmu_target_attach(pid_t pid, bool *added);	/* 0, or -1 after p_err */
 void mmu_target_detach(pid_t pid, bool added);
 int mmu_targets_list(pid_t **pids, size_t *n);
 bool mmu_module_loaded(void);
+int mmu_explain_add(pid_t pid, int err);
+void mmu_temp_target(pid_t pid, bool temp);	/* taken out at any exit */
+bool target_alive(pid_t pid);
+void install_stop_handlers(void);	/* first signal sets mmu_stop */
+extern volatile sig_atomic_t mmu_stop;
 const char *lockdown_mode(char *buf, size_t size);
 
 /* --- json.c: a small streaming JSON writer --- */

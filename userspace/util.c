@@ -5,7 +5,9 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "mmuscope.h"
 
@@ -282,4 +284,22 @@ uint64_t base_page_size(void)
 	if (!ps)
 		ps = (uint64_t)sysconf(_SC_PAGESIZE);
 	return ps;
+}
+
+double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The reader of our stdout pipe has gone (`| head`), or a write failed. */
+bool stdout_closed(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = 0 };
+
+	if (ferror(stdout))
+		return true;
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL));
 }
