@@ -152,6 +152,7 @@ class=minor count=1490 sum_ns=2500000 min_ns=300 max_ns=40000 p50_ns=1400 p90_ns
 class=major count=10 sum_ns=500000 min_ns=20000 max_ns=90000 p50_ns=45000 p90_ns=80000 p99_ns=90000
 class=sigsegv count=0 sum_ns=0 min_ns=0 max_ns=0 p50_ns=0 p90_ns=0 p99_ns=0
 class=write count=900 sum_ns=1800000 min_ns=400 max_ns=30000 p50_ns=1600 p90_ns=3100 p99_ns=21000
+class=cow count=0 sum_ns=0 min_ns=0 max_ns=0 p50_ns=0 p90_ns=0 p99_ns=0
 tracing=on entry=tracepoint lost=0 nmissed=0 unpaired=0 nested=0 slot_overflow=0
 EOF
 	cat >"$FAKE/4242/fault_hist" <<'EOF'
@@ -366,6 +367,24 @@ tc_fake_faults_stream() {
 ev=[json.loads(l) for l in open(sys.argv[1])]
 assert len(ev)==4 and ev[1]=={"lost":3} and ev[2]["tid"]==4243 and ev[3]["lat_ns"]==2100' "$T/out" ||
 		die_case "stream JSON lines"
+}
+
+# Item 2: --class is checked against the module's classes, named classes
+# show when empty, and the stream keeps the events of those classes.
+tc_fake_faults_class() {
+	MMUSCOPE_DEBUGFS=$FAKE mmu faults 4242 --class bogus
+	[ "$rc" = 2 ] || die_case "--class bogus exited $rc, expected 2" || return 1
+	grep -q 'all,minor,major,sigsegv,write,cow' "$T/err" || die_case "no class list in the error" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --class sigsegv,major
+	expect_rc 0 || return 1
+	grep -Eq '^sigsegv +0 ' "$T/out" || die_case "named empty class not shown" || return 1
+	grep -q '^minor' "$T/out" && die_case "unnamed class shown" && return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --stream --class cow
+	expect_rc 0 || return 1
+	[ "$(grep -c '^4242 ' "$T/out")" = 1 ] && grep -q ',cow ' "$T/out" ||
+		die_case "--stream --class cow: not just the cow event" || return 1
+	mmu faults --help
+	grep -q 'first_touch' "$T/out" || die_case "--help does not list the classes"
 }
 
 tc_fake_prom() {
@@ -655,6 +674,23 @@ regions=[(int(lay[k],16), int(lay[k],16)+int(lay[k+"_len"])) for k in ("anon","t
 inside=[e for e in ev if "va" in e and any(a<=int(e["va"],16)<b for a,b in regions)]
 assert len(inside)>=10, (len(inside), ev[:3])' "$T/stream" "$WLOUT" || die_case "stream addresses" || return 1
 	fi
+	# --class on the real stream: only write faults, as the events' own
+	# error codes say (x86: bit 1 of err is a write).
+	timeout 120 "$MMU" -j faults "$WLPID" --stream --class write --count 5 --duration 30 >"$T/stream" 2>"$T/err" &
+	sp=$!
+	sleep 2
+	kill -USR1 "$WLPID"
+	wait $sp
+	n=$(grep -c '"class"' "$T/stream")
+	nw=$(grep -c '"class":"[^"]*write' "$T/stream")
+	echo "--class write: $n events, $nw with write"
+	[ "$n" -ge 1 ] && [ "$n" = "$nw" ] || die_case "--stream --class write let other events through" || return 1
+	if [ "$(uname -m)" = x86_64 ] && have_py; then
+		py 'import json,sys
+for l in open(sys.argv[1]):
+    e=json.loads(l)
+    if "err" in e: assert int(e["err"],16)&2, e' "$T/stream" || die_case "a --class write event without the write bit in err" || return 1
+	fi
 	mmu -j faults "$WLPID" --interval 0.2 --count 2
 	expect_rc 0 || return 1
 	[ "$(grep -c '"stats"' "$T/out")" = 2 ] || die_case "--interval --count 2" || return 1
@@ -791,7 +827,7 @@ echo "TAP version 13"
 for c in help_everywhere usage_errors json_errors_on_stderr fake_not_a_target \
 	 fake_maps_raw_is_verbatim fake_maps_table fake_maps_json fake_translate_tree \
 	 fake_translate_json fake_summary fake_summary_json fake_faults fake_faults_json \
-	 fake_faults_stream fake_prom fake_status; do
+	 fake_faults_stream fake_faults_class fake_prom fake_status; do
 	run_case $c
 done
 for c in real_not_loaded real_load_errors real_load_status_unload real_not_root \

@@ -65,6 +65,58 @@ static bool class_selected(const char *class, const char *dflt)
 	return false;
 }
 
+/* A stream event whose class=a,b,c list holds a --class name; lost= lines pass. */
+static bool event_selected(const struct kv_line *l)
+{
+	char buf[512], *tok, *save = NULL;
+	const char *c = kv_get(l, "class");
+
+	if (!class_filter || !c)
+		return true;
+	snprintf(buf, sizeof(buf), "%s", c);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (class_selected(tok, NULL))
+			return true;
+	return false;
+}
+
+/*
+ * Every --class name must be one of the module's classes (fault_stats
+ * has them all); a usage error lists them.
+ */
+static int check_classes(pid_t pid)
+{
+	char list[1024] = "", bad[128] = "", *copy, *tok, *save = NULL;
+	struct fstat_row *rows;
+	struct kv_doc d;
+	size_t n, i, len = 0;
+
+	if (!class_filter)
+		return 0;
+	if (mmu_read_target_doc(pid, "fault_stats", &d))
+		return EXIT_ERR;
+	fault_stats_rows(&d, &rows, &n);
+	copy = xstrdup(class_filter);
+	for (tok = strtok_r(copy, ",", &save); tok && !bad[0]; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < n; i++)
+			if (!strcmp(rows[i].class, tok))
+				break;
+		if (i == n)
+			snprintf(bad, sizeof(bad), "%s", tok);
+	}
+	if (!*class_filter || class_filter[strlen(class_filter) - 1] == ',' || strstr(class_filter, ",,"))
+		snprintf(bad, sizeof(bad), "%s", "(empty)");
+	for (i = 0; i < n && len + 1 < sizeof(list); i++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "", rows[i].class);
+	free(copy);
+	free(rows);
+	kv_doc_free(&d);
+	if (!bad[0])
+		return 0;
+	cmd_usage_err("faults", "--class: no class '%s'; the module's classes are %s", bad, list);
+	return EXIT_USAGE;
+}
+
 static const struct fstat_row *find_row(const struct fstat_row *rows, size_t n, const char *class)
 {
 	size_t i;
@@ -90,8 +142,9 @@ void fault_stats_table(FILE *f, const struct fstat_row *rows, size_t n,
 		const struct fstat_row *r = &rows[i];
 		bool all = !strcmp(r->class, "all");
 
-		if (!all && !r->count)
-			continue;	/* the module lists every class, also empty */
+		/* The module lists every class, also empty: named ones are shown. */
+		if (!all && !r->count && !class_filter)
+			continue;
 		if (!class_selected(r->class, NULL))
 			continue;
 		fprintf(f, "%s%-14s%s %10" PRIu64, all ? col(C_BOLD) : "", r->class,
@@ -356,7 +409,9 @@ static int stream(pid_t pid, uint64_t count)
 
 			*nl = '\0';
 			kv_parse_line(s, &l);
-			if (kv_is_data(&l)) {
+			if (kv_is_data(&l) && !event_selected(&l)) {
+				/* not one of --class LIST */
+			} else if (kv_is_data(&l)) {
 				seen += !kv_get(&l, "lost");
 				if (json_output) {
 					w = jw_new(stdout, false);
@@ -519,6 +574,9 @@ int do_faults(int argc, char **argv)
 		if (mmu_target_attach(pid, &added))
 			return EXIT_ERR;
 	}
+	rc = check_classes(pid);
+	if (rc)
+		goto out;
 	install_stop_handlers();
 	if (duration > 0)
 		deadline = mono_now() + duration;

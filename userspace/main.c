@@ -36,7 +36,13 @@ static const struct cmd cmds[] = {
 	  "--count); --interval refreshes every S seconds (N times with --count,\n"
 	  "else until interrupted).  Both end when PID exits, after --duration S\n"
 	  "seconds, or when the reader of their output goes (`| head`); a PID made\n"
-	  "a target for them is taken out again however they end." },
+	  "a target for them is taken out again however they end.\n"
+	  "--class LIST keeps these classes (shown even when empty; on --stream,\n"
+	  "the events with one of them).  Classes (the module's fault_stats):\n"
+	  "  all minor major sigsegv sigbus oom fixup interrupted retry\n"
+	  "  read write exec user kernel not_present protection\n"
+	  "  anon file shmem hugetlb first_touch cow swap_in wp numa migration\n"
+	  "  spurious handler wait" },
 	{ "run", do_run, "[--follow] [-o FILE] [--duration S] -- CMD [ARGS...]",
 	  "Run CMD as a target from its first instruction (exec) to its exit and\n"
 	  "print a fault report, like perf stat.  Exits with CMD's status.\n"
