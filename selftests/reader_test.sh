@@ -187,7 +187,7 @@ tc_help_everywhere() {
 	mmu --help; expect_rc 0 || return 1
 	grep -q 'commands:' "$T/out" || die_case "no command list" || return 1
 	mmu maps -h; expect_rc 0 || return 1
-	for c in load unload status maps translate summary faults run prom check; do
+	for c in load unload status targets maps translate summary faults run prom check; do
 		mmu $c --help; expect_rc 0 || return 1
 		grep -q "usage: mmuscope $c" "$T/out" || die_case "$c --help" || return 1
 	done
@@ -814,6 +814,48 @@ tc_real_loops_end_with_process() {
 	[ "$n" -ge 2 ] && [ "$n" -le 6 ] || die_case "--duration 2 gave $n samples of 0.5 s"
 }
 
+# Item 3: targets add/rm/prune, --tree against /proc's parent links.
+tc_real_targets_cli() {
+	with_workload || { skip_case "$why"; return; }
+	sh -c 'sleep 300 & sleep 300 & wait' &
+	tp=$!
+	sleep 1
+	kids=$(for s in /proc/[0-9]*/stat; do
+		set -- $(sed 's/.*) //' "$s" 2>/dev/null)
+		[ "${2:-}" = "$tp" ] && basename "$(dirname "$s")"
+	done)
+	echo "tree $tp: children $kids"
+	[ "$(echo $kids | wc -w)" = 2 ] || { kill $tp; die_case "the test tree has not 2 children"; return 1; }
+	mmu targets add --tree $tp
+	expect_rc 0 || { kill $tp $kids; return 1; }
+	for p in $tp $kids; do
+		is_target $p || { kill $tp $kids; die_case "--tree did not add $p"; return 1; }
+	done
+	mmu --color=never targets
+	grep -Eq "^$tp +sh +running" "$T/out" || { kill $tp $kids; die_case "list: $tp not running sh"; return 1; }
+	mmu targets rm --tree $tp
+	expect_rc 0 || { kill $tp $kids; return 1; }
+	for p in $tp $kids; do
+		is_target $p && { kill $tp $kids; die_case "rm --tree left $p"; return 1; }
+	done
+	mmu targets add $tp
+	expect_rc 0 || { kill $tp $kids; return 1; }
+	mmu targets add $tp
+	expect_rc 1 || { kill $tp $kids; return 1; }
+	grep -q 'already a target' "$T/err" || { kill $tp $kids; die_case "EEXIST text"; return 1; }
+	kill $kids $tp; wait $tp 2>/dev/null
+	mmu --color=never targets
+	grep -Eq "^$tp .* exited" "$T/out" || die_case "list: $tp not exited" || return 1
+	mmu targets prune
+	expect_rc 0 || return 1
+	is_target $tp && die_case "prune left the exited $tp" && return 1
+	is_target "$WLPID" || die_case "prune removed the running workload $WLPID" || return 1
+	mmu targets rm 1
+	expect_rc 1 || return 1
+	mmu targets bogus
+	expect_rc 2
+}
+
 # ---------------------------------------------------------------- main
 
 if ! "$MMU" --version >/dev/null 2>&1; then
@@ -833,7 +875,7 @@ done
 for c in real_not_loaded real_load_errors real_load_status_unload real_not_root \
 	 real_load_pid_and_views real_check_vs_pagemap real_maps_json_vs_smaps \
 	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage \
-	 real_temp_targets_removed real_loops_end_with_process; do
+	 real_temp_targets_removed real_loops_end_with_process real_targets_cli; do
 	run_case $c
 done
 stop_workload

@@ -19,6 +19,11 @@ static const struct cmd cmds[] = {
 	  "search path)." },
 	{ "unload", do_unload, "", "Remove the module." },
 	{ "status", do_status, "", "Module state, version, paging mode and targets." },
+	{ "targets", do_targets, "[list | add PID... | rm PID... | rm --all | prune] [--tree PID]",
+	  "The module's targets: list them (pid, comm, running or exited), add or\n"
+	  "remove processes (--tree PID: PID and every process below it), prune\n"
+	  "the targets whose process has exited (the module keeps their counts\n"
+	  "until they are removed, and has a limited number of slots)." },
 	{ "maps", do_maps, "PID [--raw]",
 	  "Merged page-table runs of PID, grouped by VMA: page size, level, PFN\n"
 	  "range, flags; totals.  --raw prints the module's lines unchanged." },

@@ -133,6 +133,7 @@ struct cmd {
 int do_load(int argc, char **argv);
 int do_unload(int argc, char **argv);
 int do_status(int argc, char **argv);
+int do_targets(int argc, char **argv);
 int do_maps(int argc, char **argv);
 int do_translate(int argc, char **argv);
 int do_summary(int argc, char **argv);
