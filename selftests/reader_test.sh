@@ -180,7 +180,7 @@ EOF
 serve_translate() {
 	rm -f "$FAKE/4242/translate"
 	mkfifo "$FAKE/4242/translate"
-	( cat "$FAKE/4242/translate" >"$T/written"; cat "$T/translate.tpl" >"$FAKE/4242/translate" ) &
+	( cat "$FAKE/4242/translate" >"$T/written"; cat "${1:-$T/translate.tpl}" >"$FAKE/4242/translate" ) &
 }
 
 tc_help_everywhere() {
@@ -357,15 +357,20 @@ for l in open(sys.argv[1]): json.loads(l)' "$T/out" || die_case "interval JSON l
 tc_fake_faults_stream() {
 	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --stream --count 2
 	expect_rc 0 || return 1
-	[ "$(grep -c '^4242 ' "$T/out")" = 2 ] || die_case "--count 2 events" || return 1
+	[ "$(grep -Ec '^[0-9:.]{15} +[0-9]+ 4242 ' "$T/out")" = 2 ] || die_case "--count 2 events" || return 1
 	grep -q 'demo-thr' "$T/out" || die_case "comm column" || return 1
+	# Item 8: a time column, the handler time in a column of its own.
+	grep -q '^TIME .*HANDLER' "$T/out" || die_case "no TIME/HANDLER columns" || return 1
+	grep -q 'handler_ns=' "$T/out" && die_case "raw handler_ns= in the text" && return 1
 	grep -q '3 events lost' "$T/out" || die_case "lost line" || return 1
 	have_py || return 0
 	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242 --stream
 	expect_rc 0 || return 1
 	py 'import json,sys
 ev=[json.loads(l) for l in open(sys.argv[1])]
-assert len(ev)==4 and ev[1]=={"lost":3} and ev[2]["tid"]==4243 and ev[3]["lat_ns"]==2100' "$T/out" ||
+assert len(ev)==4 and ev[1]=={"lost":3} and ev[2]["tid"]==4243 and ev[3]["lat_ns"]==2100
+import time
+assert abs(ev[0]["time"]-time.time())<86400*365, ev[0]' "$T/out" ||
 		die_case "stream JSON lines"
 }
 
@@ -381,7 +386,7 @@ tc_fake_faults_class() {
 	grep -q '^minor' "$T/out" && die_case "unnamed class shown" && return 1
 	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --stream --class cow
 	expect_rc 0 || return 1
-	[ "$(grep -c '^4242 ' "$T/out")" = 1 ] && grep -q ',cow ' "$T/out" ||
+	[ "$(grep -Ec '^[0-9:.]{15} +[0-9]+ 4242 ' "$T/out")" = 1 ] && grep -q ',cow$' "$T/out" ||
 		die_case "--stream --class cow: not just the cow event" || return 1
 	mmu faults --help
 	grep -q 'first_touch' "$T/out" || die_case "--help does not list the classes"
@@ -416,6 +421,43 @@ assert val("mmu_info","mmu_info",levels="4")==1' "$T/out" || die_case "Prometheu
 	expect_rc 0 || return 1
 	[ -s "$T/mmu.prom" ] && [ ! -s "$T/out" ] || die_case "-o FILE" || return 1
 	ls "$T"/mmu.prom.tmp.* >/dev/null 2>&1 && die_case "temporary file left" && return 1
+	return 0
+}
+
+# Item 8's smaller ones, against the fake tree.
+tc_fake_small_fixes() {
+	# prom -o for a non-target: exit 1, the file left as it was.
+	echo old >"$T/keep.prom"
+	MMUSCOPE_DEBUGFS=$FAKE mmu prom 4243 -o "$T/keep.prom"
+	expect_rc 1 || return 1
+	[ "$(cat "$T/keep.prom")" = old ] || die_case "prom -o replaced the file on error" || return 1
+	ls "$T"/keep.prom.tmp.* >/dev/null 2>&1 && die_case "temporary file left" && return 1
+	# prom --help does not offer -j; -o is offered by every output command.
+	mmu prom --help
+	grep -q -- '--json' "$T/out" && die_case "prom --help lists --json" && return 1
+	for c in status targets maps translate summary faults prom check; do
+		mmu $c --help
+		grep -q -- '--output FILE' "$T/out" || die_case "$c --help offers no -o" || return 1
+	done
+	MMUSCOPE_DEBUGFS=$FAKE mmu summary 4242 -o "$T/sum.txt"
+	expect_rc 0 || return 1
+	[ ! -s "$T/out" ] && grep -q 'PAGE TABLES' "$T/sum.txt" || die_case "summary -o" || return 1
+	# translate of an address no VMA covers says so.
+	printf '# mmuscope translate format=1\nlevel=pgd index=0 entry=0x0 flags=\nva=0x0 unmapped_at=vma\n' >"$T/tr0.tpl"
+	serve_translate "$T/tr0.tpl"
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never translate 4242 0x0
+	wait
+	grep -q 'no VMA' "$T/out" || die_case "translate 0x0: no 'no VMA'" || return 1
+	grep -q 'no entry at vma' "$T/out" && die_case "translate 0x0: 'no entry at vma'" && return 1
+	# Escaped VMA names (the module writes ' ' as \040) shown as the kernel spells them.
+	mkdir -p "$FAKE/4244"
+	printf 'start=0x1000 end=0x2000 pages=1 pagesize=4K level=pte pfn=0x10 flags=r,u raw=0x10025 vma=/tmp/a\\040b\\040(deleted) backing=file\n' >"$FAKE/4244/maps"
+	cat "$FAKE/4244/maps"
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4244
+	rm -rf "$FAKE/4244"
+	expect_rc 0 || return 1
+	grep -q '/tmp/a b (deleted)' "$T/out" || die_case "VMA name not unescaped" || return 1
+	grep -q '040' "$T/out" && die_case "raw \\040 shown" && return 1
 	return 0
 }
 
@@ -502,6 +544,7 @@ tc_real_load_errors() {
 	mmu load "$T/bad.ko"
 	expect_rc 1 || return 1
 	grep -q 'invalid module format\|could not load' "$T/err" || die_case "bad module text" || return 1
+	grep -q 'libkmod' "$T/err" && die_case "libkmod's own log on stderr" && return 1
 	[ -d /sys/module/mmuscope ] && die_case "loaded" && return 1
 	return 0
 }
@@ -555,7 +598,18 @@ tc_real_not_root() {
 	grep -q 'root' "$T/err" || die_case "no 'root' in the message" || return 1
 	as_nobody "$MMU" unload >"$T/out" 2>"$T/err"
 	rc=$?
-	expect_rc 1
+	expect_rc 1 || return 1
+	# Item 8: no "targets: 0" after the error, and check says why.
+	"$MMU" load >/dev/null 2>&1
+	as_nobody "$MMU" --color=never status >"$T/out" 2>"$T/err"
+	cat "$T/out" "$T/err"
+	grep -q 'targets:' "$T/out" && { "$MMU" unload >/dev/null 2>&1; die_case "non-root status lists 'targets:'"; return 1; }
+	as_nobody "$MMU" check 1 >"$T/out" 2>"$T/err"
+	rc=$?
+	cat "$T/err"
+	"$MMU" unload >/dev/null 2>&1
+	expect_rc 1 || return 1
+	grep -q 'root' "$T/err" || die_case "check as nobody does not say root"
 }
 
 tc_real_load_pid_and_views() {
@@ -869,7 +923,7 @@ echo "TAP version 13"
 for c in help_everywhere usage_errors json_errors_on_stderr fake_not_a_target \
 	 fake_maps_raw_is_verbatim fake_maps_table fake_maps_json fake_translate_tree \
 	 fake_translate_json fake_summary fake_summary_json fake_faults fake_faults_json \
-	 fake_faults_stream fake_faults_class fake_prom fake_status; do
+	 fake_faults_stream fake_faults_class fake_prom fake_small_fixes fake_status; do
 	run_case $c
 done
 for c in real_not_loaded real_load_errors real_load_status_unload real_not_root \

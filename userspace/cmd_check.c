@@ -323,7 +323,7 @@ int do_check(int argc, char **argv)
 	pid_t pid;
 	int opt, ret, rc = EXIT_ERR;
 
-	while ((opt = getopt_long(argc, argv, ":sjh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":so:jh", opts, NULL)) != -1) {
 		if (opt == 's') {
 			stop = true;
 			continue;
@@ -342,9 +342,13 @@ int do_check(int argc, char **argv)
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
 	c.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (c.fd < 0) {
-		p_err("%s: %s", path, strerror(errno));
-		if (errno == ENOENT)
+		int err = errno;
+
+		p_err("%s: %s", path, strerror(err));
+		if (err == ENOENT)
 			p_hint("no such process: %d", pid);
+		else if (err == EACCES || err == EPERM)
+			p_hint("check reads the process's pagemap and the module's root-only files: run mmuscope as root");
 		return EXIT_ERR;
 	}
 	if (mmu_target_attach(pid, &added))

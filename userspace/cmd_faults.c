@@ -296,15 +296,31 @@ static const struct kv_line *tracer_line(const struct kv_doc *d)
 	return NULL;
 }
 
+/* CLOCK_REALTIME - CLOCK_MONOTONIC: the events' ts_ns as wall-clock time. */
+static double mono_to_real;
+
+/* "HH:MM:SS.uuuuuu" local time of a monotonic ns stamp. */
+static const char *event_time(uint64_t ts_ns, char *buf, size_t size)
+{
+	double t = ts_ns / 1e9 + mono_to_real;
+	time_t sec = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	snprintf(buf, size, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (long)((t - sec) * 1e6));
+	return buf;
+}
+
 /* One event line: known keys in columns, the rest as they come. */
 static void print_event(const struct kv_line *l)
 {
 	static const char *const known[] = {
 		"pid", "tid", "comm", "va", "ip", "err", "error", "class", "lat_ns",
-		"latency_ns", "ts_ns",
+		"latency_ns", "ts_ns", "handler_ns", "cpu",
 	};
-	char t[32];
-	uint64_t lat, lost;
+	char t[32], h[32], ts[32];
+	uint64_t lat, lost, v;
 	size_t j, k;
 
 	if (!kv_u64(l, "lost", &lost) && l->n == 1) {
@@ -312,11 +328,15 @@ static void print_event(const struct kv_line *l)
 		return;
 	}
 	lat = kv_u64_or(l, "lat_ns", kv_u64_or(l, "latency_ns", 0));
-	printf("%-7s %-7s %-16s %-18s %-18s %-5s %9s  %s",
+	printf("%-15s %3s %-7s %-7s %-16s %-14s %-14s %-5s %9s %9s  %s",
+	       kv_u64(l, "ts_ns", &v) ? "-" : event_time(v, ts, sizeof(ts)),
+	       kv_get(l, "cpu") ?: "-",
 	       kv_get(l, "pid") ?: "-", kv_get(l, "tid") ?: "-", kv_get(l, "comm") ?: "-",
 	       kv_get(l, "va") ?: "-", kv_get(l, "ip") ?: "-",
 	       kv_get(l, "err") ?: kv_get(l, "error") ?: "-",
-	       human_ns(lat, t, sizeof(t)), kv_get(l, "class") ?: "-");
+	       human_ns(lat, t, sizeof(t)),
+	       kv_u64(l, "handler_ns", &v) ? "-" : human_ns(v, h, sizeof(h)),
+	       kv_get(l, "class") ?: "-");
 	for (j = 0; j < l->n; j++) {
 		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			if (!strcmp(l->kv[j].key, known[k]))
@@ -325,6 +345,26 @@ static void print_event(const struct kv_line *l)
 			printf(" %s=%s", l->kv[j].key, l->kv[j].val);
 	}
 	printf("\n");
+}
+
+/* JSON: the module's keys, and the time as Unix seconds. */
+static void event_json(const struct kv_line *l)
+{
+	struct jw *w = jw_new(stdout, false);
+	uint64_t v;
+	size_t i;
+
+	jw_obj_begin(w);
+	if (!kv_u64(l, "ts_ns", &v)) {
+		jw_key(w, "time");
+		jw_time(w, v / 1e9 + mono_to_real);
+	}
+	for (i = 0; i < l->n; i++) {
+		jw_key(w, l->kv[i].key[0] ? l->kv[i].key : "value");
+		jw_kv_value(w, l->kv[i].val);
+	}
+	jw_obj_end(w);
+	jw_destroy(w);
 }
 
 /*
@@ -343,7 +383,6 @@ static int stream(pid_t pid, uint64_t count)
 	size_t len = 0, cap = 65536;
 	uint64_t seen = 0;
 	bool draining = false;
-	struct jw *w;
 	ssize_t n;
 	int fd;
 
@@ -358,9 +397,16 @@ static int stream(pid_t pid, uint64_t count)
 		return EXIT_ERR;
 	}
 	buf = xmalloc(cap);
+	{
+		struct timespec rt;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		mono_to_real = rt.tv_sec + rt.tv_nsec / 1e9 - mono_now();
+	}
 	if (!json_output)
-		printf("%s%-7s %-7s %-16s %-18s %-18s %-5s %9s  %s%s\n", col(C_BOLD), "PID", "TID",
-		       "COMM", "VA", "IP", "ERR", "LATENCY", "CLASSES", col(C_RESET));
+		printf("%s%-15s %3s %-7s %-7s %-16s %-14s %-14s %-5s %9s %9s  %s%s\n", col(C_BOLD),
+		       "TIME", "CPU", "PID", "TID", "COMM", "VA", "IP", "ERR", "LATENCY", "HANDLER",
+		       "CLASSES", col(C_RESET));
 	fflush(stdout);
 	while (!mmu_stop && (!count || seen < count)) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -414,9 +460,7 @@ static int stream(pid_t pid, uint64_t count)
 			} else if (kv_is_data(&l)) {
 				seen += !kv_get(&l, "lost");
 				if (json_output) {
-					w = jw_new(stdout, false);
-					jw_kv_line(w, &l);
-					jw_destroy(w);
+					event_json(&l);
 				} else {
 					print_event(&l);
 				}
@@ -518,7 +562,7 @@ int do_faults(int argc, char **argv)
 	pid_t pid;
 	int opt, ret, rc = EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:Fd:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:Fd:o:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'H':
 			hist = true;

@@ -175,8 +175,9 @@ static void print_table(pid_t pid, const struct kv_doc *doc, const struct maps_t
 			continue;
 		if (!prev_vma || strcmp(prev_vma, vma)) {
 			const char *b = kv_get(l, "backing");
+			char name[512];
 
-			printf("%s%s%s", col(C_CYAN), vma, col(C_RESET));
+			printf("%s%s%s", col(C_CYAN), unescape(vma, name, sizeof(name)), col(C_RESET));
 			if (b && strcmp(b, vma))
 				printf("  %s(%s)%s", col(C_DIM), b, col(C_RESET));
 			printf("\n");
@@ -290,7 +291,7 @@ int do_maps(int argc, char **argv)
 	pid_t pid;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, ":rjh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":ro:jh", opts, NULL)) != -1) {
 		if (opt == 'r') {
 			raw = true;
 			continue;

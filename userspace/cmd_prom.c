@@ -294,12 +294,9 @@ static void emit_info(FILE *f, size_t ntargets)
 int do_prom(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *outpath = NULL;
-	char tmp[4096];
 	struct ptarget *t;
 	pid_t *pids = NULL;
 	size_t n = 0, i;
@@ -307,10 +304,6 @@ int do_prom(int argc, char **argv)
 	FILE *f = stdout;
 
 	while ((opt = getopt_long(argc, argv, ":o:jh", opts, NULL)) != -1) {
-		if (opt == 'o') {
-			outpath = optarg;
-			continue;
-		}
 		ret = cmd_common_opt("prom", opt, argv);
 		if (ret >= 0)
 			return ret;
@@ -346,26 +339,10 @@ int do_prom(int argc, char **argv)
 		/* An exited target keeps its statistics but has no summary. */
 		t[i].have_summary = !mmu_read_target_raw(pids[i], "summary", &t[i].summary);
 	}
-	if (outpath) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", outpath, (int)getpid());
-		f = fopen(tmp, "we");
-		if (!f) {
-			p_err("%s: %s", tmp, strerror(errno));
-			rc = EXIT_ERR;
-			goto out;
-		}
-	}
+	/* -o FILE (main.c) is replaced only when all went well. */
 	emit_info(f, n);
 	emit_faults(f, t, n);
 	emit_summary(f, t, n);
-	if (outpath) {
-		if (fclose(f) || rename(tmp, outpath)) {
-			p_err("%s: %s", outpath, strerror(errno));
-			unlink(tmp);
-			rc = EXIT_ERR;
-		}
-	}
-out:
 	for (i = 0; i < n; i++) {
 		free(t[i].rows);
 		kv_doc_free(&t[i].stats);

@@ -284,7 +284,7 @@ int do_summary(int argc, char **argv)
 	pid_t pid;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:jh", opts, NULL)) != -1) {
 		ret = cmd_common_opt("summary", opt, argv);
 		if (ret >= 0)
 			return ret;

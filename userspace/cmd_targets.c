@@ -164,7 +164,7 @@ int do_targets(int argc, char **argv)
 	bool all = false;
 	int opt, ret, rc = EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, ":t:ajh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:ao:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			if (parse_pid(optarg, &tree_root))

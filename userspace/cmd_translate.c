@@ -29,8 +29,12 @@ static void print_extra(const struct kv_line *l)
 				break;
 		if (k < sizeof(shown) / sizeof(shown[0]))
 			continue;
+		char name[512];
+
 		if (!strcmp(l->kv[j].key, "flags"))
 			printf("  %s[%s]%s", col(C_YELLOW), l->kv[j].val, col(C_RESET));
+		else if (!strcmp(l->kv[j].key, "vma"))
+			printf("  vma=%s", unescape(l->kv[j].val, name, sizeof(name)));
 		else
 			printf("  %s=%s", l->kv[j].key, l->kv[j].val);
 	}
@@ -77,7 +81,15 @@ static void print_tree(pid_t pid, uint64_t va, const struct kv_doc *doc)
 		}
 		indent(depth);
 		if ((v = kv_get(l, "unmapped_at"))) {
-			printf("%snot mapped%s: no entry at %s", col(C_RED), col(C_RESET), v);
+			if (!strcmp(v, "vma"))
+				printf("%snot mapped%s: no VMA of the process covers this address",
+				       col(C_RED), col(C_RESET));
+			else if (kv_get(l, "pagesize"))
+				printf("%snot present%s: the %s entry holds no page", col(C_RED),
+				       col(C_RESET), v);
+			else
+				printf("%snot mapped%s: the %s entry is empty%s", col(C_RED),
+				       col(C_RESET), v, kv_get(l, "vma") ? " (the VMA exists: not touched yet)" : "");
 			print_extra(l);
 			continue;
 		}
@@ -145,7 +157,7 @@ int do_translate(int argc, char **argv)
 	pid_t pid;
 	int opt, ret, rc = EXIT_ERR;
 
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:jh", opts, NULL)) != -1) {
 		ret = cmd_common_opt("translate", opt, argv);
 		if (ret >= 0)
 			return ret;

@@ -262,10 +262,17 @@ static char targets_file[4096];
 static volatile sig_atomic_t graceful;
 volatile sig_atomic_t mmu_stop;
 
+/* -o FILE: the temporary file stdout goes to until the command succeeded. */
+static char out_tmp[4096], out_final[4096];
+
 static void temp_cleanup_all(void)
 {
 	int i, fd;
 
+	if (out_tmp[0]) {
+		unlink(out_tmp);
+		out_tmp[0] = '\0';
+	}
 	for (i = 0; i < MAX_TEMP; i++) {
 		if (!temp_cmd[i][0])
 			continue;
@@ -312,6 +319,50 @@ static void install_handlers(void)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	atexit(temp_cleanup_all);
+}
+
+int output_open(const char *path)
+{
+	int fd;
+
+	if ((size_t)snprintf(out_final, sizeof(out_final), "%s", path) >= sizeof(out_final) ||
+	    (size_t)snprintf(out_tmp, sizeof(out_tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(out_tmp)) {
+		out_tmp[0] = '\0';
+		p_err("%s: %s", path, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	install_handlers();	/* the temporary file goes on any exit */
+	fd = open(out_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		p_err("%s: %s", out_tmp, strerror(errno));
+		out_tmp[0] = '\0';
+		return -1;
+	}
+	fflush(stdout);
+	dup2(fd, STDOUT_FILENO);
+	close(fd);
+	return 0;
+}
+
+/* A command's end: FILE replaced by what it wrote only if all went well. */
+int output_finish(int rc)
+{
+	if (!out_tmp[0])
+		return rc;
+	if (fflush(stdout) || ferror(stdout)) {
+		p_err("%s: %s", out_final, strerror(errno));
+		rc = EXIT_ERR;
+	}
+	if (rc == EXIT_OK && rename(out_tmp, out_final)) {
+		p_err("%s: %s", out_final, strerror(errno));
+		rc = EXIT_ERR;
+	}
+	if (rc != EXIT_OK) {
+		unlink(out_tmp);
+		p_hint("%s left as it was", out_final);
+	}
+	out_tmp[0] = '\0';
+	return rc;
 }
 
 /* Loops stop at the first signal and clean up themselves. */

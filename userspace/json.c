@@ -144,6 +144,13 @@ void jw_double(struct jw *w, double v)
 		fputs("null", w->f);
 }
 
+/* Unix time in seconds, to the microsecond. */
+void jw_time(struct jw *w, double secs)
+{
+	jw_sep(w);
+	fprintf(w->f, "%.6f", secs);
+}
+
 void jw_bool(struct jw *w, bool v)
 {
 	jw_sep(w);
@@ -180,8 +187,13 @@ void jw_kv_line(struct jw *w, const struct kv_line *l)
 
 	jw_obj_begin(w);
 	for (i = 0; i < l->n; i++) {
+		char name[512];
+
 		jw_key(w, l->kv[i].key[0] ? l->kv[i].key : "value");
-		jw_kv_value(w, l->kv[i].val);
+		if (!strcmp(l->kv[i].key, "vma"))
+			jw_str(w, unescape(l->kv[i].val, name, sizeof(name)));
+		else
+			jw_kv_value(w, l->kv[i].val);
 	}
 	jw_obj_end(w);
 }

@@ -16,23 +16,23 @@ static const struct cmd cmds[] = {
 	  "Load the module with libkmod, optionally tracing PIDs from the start.\n"
 	  "Without MODULE.ko: $MMUSCOPE_KO if set, else ../module/mmuscope.ko next\n"
 	  "to this binary (the build tree), else the installed module (modprobe's\n"
-	  "search path)." },
-	{ "unload", do_unload, "", "Remove the module." },
-	{ "status", do_status, "", "Module state, version, paging mode and targets." },
+	  "search path).", CMD_OWN_OUTPUT },
+	{ "unload", do_unload, "", "Remove the module.", CMD_OWN_OUTPUT },
+	{ "status", do_status, "", "Module state, version, paging mode and targets.", 0 },
 	{ "targets", do_targets, "[list | add PID... | rm PID... | rm --all | prune] [--tree PID]",
 	  "The module's targets: list them (pid, comm, running or exited), add or\n"
 	  "remove processes (--tree PID: PID and every process below it), prune\n"
 	  "the targets whose process has exited (the module keeps their counts\n"
-	  "until they are removed, and has a limited number of slots)." },
+	  "until they are removed, and has a limited number of slots).", 0 },
 	{ "maps", do_maps, "PID [--raw]",
 	  "Merged page-table runs of PID, grouped by VMA: page size, level, PFN\n"
-	  "range, flags; totals.  --raw prints the module's lines unchanged." },
+	  "range, flags; totals.  --raw prints the module's lines unchanged.", 0 },
 	{ "translate", do_translate, "PID ADDR",
 	  "The page-table walk of one virtual address (0x hex or decimal), one\n"
-	  "level per line, down to the physical address, like crash's vtop." },
+	  "level per line, down to the physical address, like crash's vtop.", 0 },
 	{ "summary", do_summary, "PID",
 	  "Present/swapped/dirty/accessed/file/anon pages, page-table overhead per\n"
-	  "level, huge pages, THP candidates and the TLB entries they would save." },
+	  "level, huge pages, THP candidates and the TLB entries they would save.", 0 },
 	{ "faults", do_faults, "PID [--hist [--fine]] [--stream] [--interval S] [--count N] [--duration S] [--class LIST]",
 	  "Page-fault counts and latency percentiles of every non-empty class;\n"
 	  "--hist draws latency histograms in power-of-two buckets (--fine: the\n"
@@ -47,18 +47,18 @@ static const struct cmd cmds[] = {
 	  "  all minor major sigsegv sigbus oom fixup interrupted retry\n"
 	  "  read write exec user kernel not_present protection\n"
 	  "  anon file shmem hugetlb first_touch cow swap_in wp numa migration\n"
-	  "  spurious handler wait" },
+	  "  spurious handler wait", 0 },
 	{ "run", do_run, "[--follow] [-o FILE] [--duration S] -- CMD [ARGS...]",
 	  "Run CMD as a target from its first instruction (exec) to its exit and\n"
 	  "print a fault report, like perf stat.  Exits with CMD's status.\n"
 	  "--duration S sends CMD SIGTERM after S seconds; SIGTERM and SIGHUP\n"
-	  "sent to mmuscope are passed on to CMD." },
+	  "sent to mmuscope are passed on to CMD.", CMD_OWN_OUTPUT },
 	{ "prom", do_prom, "[PID...] [-o FILE]",
 	  "Prometheus text exposition of every target (or PIDs), for\n"
-	  "node_exporter's textfile collector (-o writes FILE atomically)." },
+	  "node_exporter's textfile collector (-o writes FILE atomically).", CMD_NO_JSON },
 	{ "check", do_check, "PID [--stop]",
 	  "Cross-check the module's maps of PID against /proc/PID/pagemap (both\n"
-	  "directions); exit 1 on any mismatch.  --stop freezes PID meanwhile." },
+	  "directions); exit 1 on any mismatch.  --stop freezes PID meanwhile.", 0 },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -80,9 +80,12 @@ void cmd_usage(const struct cmd *c, FILE *f, const char *extra)
 	fprintf(f, "usage: %s %s %s\n\n%s\n", prog, c->name, c->args, c->help);
 	if (extra)
 		fprintf(f, "\n%s", extra);
-	fprintf(f, "\ncommon options:\n"
-		   "  -j, --json       JSON on stdout (errors as JSON on stderr)\n"
-		   "  -h, --help       this help\n");
+	fprintf(f, "\ncommon options:\n");
+	if (!(c->flags & CMD_NO_JSON))
+		fprintf(f, "  -j, --json       JSON on stdout (errors as JSON on stderr)\n");
+	if (!(c->flags & CMD_OWN_OUTPUT))
+		fprintf(f, "  -o, --output FILE  write to FILE, replaced only if the command succeeds\n");
+	fprintf(f, "  -h, --help       this help\n");
 }
 
 /* A usage error: message, pointer to --help, exit code 2. */
@@ -116,6 +119,10 @@ int cmd_common_opt(const char *name, int opt, char **argv)
 	case 'h':
 		cmd_usage(cmd_find(name), stdout, NULL);
 		return EXIT_OK;
+	case 'o':
+		if (cmd_find(name)->flags & CMD_OWN_OUTPUT)
+			return cmd_usage_err(name, "%s has no -o", name);
+		return output_open(optarg) ? EXIT_ERR : -1;
 	case ':':
 		return cmd_usage_err(name, "option '%s' needs an argument", argv[optind - 1]);
 	default:
@@ -200,5 +207,5 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0;	/* glibc: restart getopt for the subcommand */
 	opterr = 0;
-	return c->fn(argc, argv);
+	return output_finish(c->fn(argc, argv));
 }

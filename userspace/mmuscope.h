@@ -35,7 +35,8 @@ int parse_seconds(const char *s, double *out);
 const char *human_bytes(uint64_t bytes, char *buf, size_t size);
 const char *human_ns(uint64_t ns, char *buf, size_t size);
 uint64_t pagesize_bytes(const char *s);	/* "4K" -> 4096, 0 if bad */
-const char *col(const char *code);		/* "" when colour is off */
+const char *col(const char *code);
+const char *unescape(const char *s, char *buf, size_t size);		/* "" when colour is off */
 #define C_RESET	"0"
 #define C_BOLD	"1"
 #define C_DIM	"2"
@@ -115,6 +116,7 @@ void jw_str(struct jw *w, const char *s);
 void jw_u64(struct jw *w, uint64_t v);
 void jw_i64(struct jw *w, int64_t v);
 void jw_double(struct jw *w, double v);
+void jw_time(struct jw *w, double secs);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 void jw_hex(struct jw *w, uint64_t v);		/* "0x..." string */
@@ -128,6 +130,7 @@ struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *args;
 	const char *help;
+	unsigned int flags;
 };
 
 int do_load(int argc, char **argv);
@@ -148,7 +151,13 @@ void cmd_usage(const struct cmd *c, FILE *f, const char *extra);
 int cmd_common_opt(const char *name, int opt, char **argv);
 #define COMMON_LONGOPTS \
 	{ "json", no_argument, NULL, 'j' }, \
+	{ "output", required_argument, NULL, 'o' }, \
 	{ "help", no_argument, NULL, 'h' }
+/* cmd.flags */
+#define CMD_NO_JSON	1	/* prom: its format is fixed */
+#define CMD_OWN_OUTPUT	2	/* no common -o (run has its own, load/unload none) */
+int output_open(const char *path);	/* -o FILE: stdout to FILE.tmp.PID */
+int output_finish(int rc);		/* rename on success, else drop */
 int cmd_usage_err(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -303,3 +303,26 @@ bool stdout_closed(void)
 		return true;
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL));
 }
+
+/*
+ * The module escapes ' ', '\t', '\n', '\\' and '=' in VMA names as \ooo
+ * (as /proc/mounts does); names are shown as the kernel spells them.
+ */
+const char *unescape(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (!s || !strchr(s, '\\'))
+		return s;
+	while (*s && o + 1 < size) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			buf[o++] = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 4;
+		} else {
+			buf[o++] = *s++;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
