@@ -142,7 +142,7 @@ levels=4 vmas=4 vma_bytes=8413184
 present_4k=5 present_2m=2 present_1g=0 present_pages=1029 present_bytes=4214784
 swapped=2 migration=0 device=0 hwpoison=0 marker=0 nonpresent_other=0
 anon=1026 file=3 special=0 accessed=1029 dirty=1027 softdirty=0 protnone=0 writable=1027
-pt_pgd=1 pt_p4d=0 pt_pud=2 pt_pmd=2 pt_pte=3 pt_pages=8 pt_bytes=32768
+pt_pgd=1 pt_p4d=0 pt_pud=2 pt_pmd=2 pt_pte=3 pt_deposited=2 pt_pages=10 pt_bytes=40960
 thp_candidates=1 tlb_entries_saved=511 future_key=7
 EOF
 	cat >"$FAKE/4242/fault_stats" <<'EOF'
@@ -298,8 +298,14 @@ tc_fake_summary() {
 	grep -q '1G entries' "$T/out" && die_case "empty 1G line" && return 1
 	grep -Eq '^  p4d +folded' "$T/out" || die_case "folded p4d" || return 1
 	grep -Eq '^  pte +3 +12K' "$T/out" || die_case "pte tables" || return 1
-	grep -Eq '^  total +8 +32K +0.78% of present memory' "$T/out" || die_case "page-table total" || return 1
-	grep -q 'would save 511 TLB entries' "$T/out" || die_case "TLB entries saved" || return 1
+	grep -Eq '^  total +10 +40K +0.97% of present memory' "$T/out" || die_case "page-table total" || return 1
+	# Item 6: the rows add up to the total (deposited tables have a row),
+	# and what would be saved are leaf entries, not TLB entries.
+	grep -Eq '^  pte, deposited +2 +8K' "$T/out" || die_case "no deposited row" || return 1
+	grep -Eq '^  as VmPTE counts +36K' "$T/out" || die_case "no VmPTE line" || return 1
+	grep -q 'OTHER' "$T/out" && grep -q 'pt_deposited' "$T/out" && die_case "pt_deposited under OTHER" && return 1
+	grep -q 'with 1 PMD entry instead of 512 PTEs' "$T/out" || die_case "THP candidates wording" || return 1
+	grep -q 'TLB entries' "$T/out" && die_case "still 'TLB entries'" && return 1
 	grep -Eq '^  future_key +7' "$T/out" || die_case "unknown key not shown"
 }
 
@@ -422,6 +428,42 @@ assert val("mmu_info","mmu_info",levels="4")==1' "$T/out" || die_case "Prometheu
 	[ -s "$T/mmu.prom" ] && [ ! -s "$T/out" ] || die_case "-o FILE" || return 1
 	ls "$T"/mmu.prom.tmp.* >/dev/null 2>&1 && die_case "temporary file left" && return 1
 	return 0
+}
+
+# Item 6: --interval shows the faults of each interval, percentiles from
+# the difference of the histograms, with a time; --cumulative the totals.
+tc_fake_faults_interval() {
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	F=$FAKE/4242
+	cp "$F/fault_stats" "$T/fs.orig"; cp "$F/fault_hist" "$T/fh.orig"
+	# 100 more faults, all in the 64 us bucket.
+	sed 's/^class=all count=1500 sum_ns=3000000 min_ns=300 max_ns=90000/class=all count=1600 sum_ns=10000000 min_ns=300 max_ns=90000/' \
+		"$T/fs.orig" >"$T/fs.new"
+	sed 's/^class=all lo_ns=65536 hi_ns=73728 count=10$/class=all lo_ns=65536 hi_ns=73728 count=110/' \
+		"$T/fh.orig" >"$T/fh.new"
+	( sleep 1.5; mv "$T/fs.new" "$F/fault_stats"; mv "$T/fh.new" "$F/fault_hist" ) &
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242 --interval 3 --count 1
+	wait
+	cp "$T/fs.orig" "$F/fault_stats"; cp "$T/fh.orig" "$F/fault_hist"
+	expect_rc 0 || return 1
+	py 'import json,sys,time
+d=json.loads(open(sys.argv[1]).readline())
+s={r["class"]:r for r in d["stats"]}
+a=s["all"]
+assert a["count"]==100 and a["sum_ns"]==7000000, a
+assert 65536<=a["p50_ns"]<=73728 and 65536<=a["p99_ns"]<=73728, a
+assert s["minor"]["count"]==0, s["minor"]
+assert d["cumulative"] is False and 2<d["interval_s"]<10, d
+assert abs(d["time"]-time.time())<600, d["time"]' "$T/out" || die_case "per-interval sample" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242 --interval 0.1 --count 1 --cumulative
+	expect_rc 0 || return 1
+	py 'import json,sys
+d=json.loads(open(sys.argv[1]).readline())
+a=[r for r in d["stats"] if r["class"]=="all"][0]
+assert a["count"]==1500 and a["p50_ns"]==1500 and d["cumulative"] is True, d' "$T/out" ||
+		die_case "--cumulative sample" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --interval 0.1 --count 1
+	grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2}  pid 4242 .* in 0\.[0-9]+ s' "$T/out" || die_case "no time in the text sample"
 }
 
 # Item 8's smaller ones, against the fake tree.
@@ -910,6 +952,61 @@ tc_real_targets_cli() {
 	expect_rc 2
 }
 
+# stat_faults PID: minflt + majflt of /proc/PID/stat (the kernel's count).
+stat_faults() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $8 + $10 }'
+}
+
+# Item 6: the per-interval samples add up to the kernel's count of the
+# faults in between, the first one included.
+tc_real_interval_vs_proc() {
+	with_workload || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	[ -r $ROOT/$WLPID/fault_stats ] || { skip_case "module has no fault_stats yet"; return; }
+	s0=$(stat_faults "$WLPID")
+	timeout 120 "$MMU" -j faults "$WLPID" --interval 1 --duration 10 >"$T/out" 2>"$T/err" &
+	fp=$!
+	sleep 2
+	kill -USR1 "$WLPID"
+	wait $fp
+	rc=$?
+	s1=$(stat_faults "$WLPID")
+	echo "/proc stat faults: $s0 -> $s1"; head -c 600 "$T/out"
+	expect_rc 0 || return 1
+	py 'import json,sys
+ev=[json.loads(l) for l in open(sys.argv[1])]
+want=int(sys.argv[3])-int(sys.argv[2])
+got=sum(r["count"] for e in ev for r in e["stats"] if r["class"]=="all")
+print("samples", len(ev), "sum of per-interval faults", got, "kernel", want)
+assert all("time" in e and e["interval_s"]>0 and e["cumulative"] is False for e in ev)
+assert want>=100, want
+assert abs(got-want)<=want*0.05+50, (got, want)' "$T/out" "$s0" "$s1" ||
+		die_case "per-interval counts do not add up to /proc/PID/stat's"
+}
+
+# Item 6: summary's page-table rows add up to its total, and its VmPTE
+# line is the kernel's VmPTE.
+tc_real_summary_vs_vmpte() {
+	with_workload || { skip_case "$why"; return; }
+	kill -STOP "$WLPID"
+	mmu --color=never summary "$WLPID"
+	vm=$(sed -n 's/^VmPTE: *\([0-9]*\) kB/\1/p' /proc/$WLPID/status)
+	kill -CONT "$WLPID"
+	expect_rc 0 || return 1
+	sed -n '/PAGE TABLES/,/VmPTE/p' "$T/out"
+	echo "kernel VmPTE: $vm kB"
+	rows=$(sed -n '/PAGE TABLES/,/^  total/p' "$T/out" | awk '$1 ~ /^(pgd|p4d|pud|pmd|pte)/ && $NF !~ /folded/ { n += ($1 == "pte," ? $3 : $2) } END { print n + 0 }')
+	total=$(awk '$1 == "total" { print $2 }' "$T/out")
+	[ "$rows" = "$total" ] || die_case "page-table rows sum to $rows, total says $total" || return 1
+	kb=$(awk '/as VmPTE counts/ { print $4 }' "$T/out")
+	ps=$(getconf PAGESIZE)
+	# The reader's size is human (e.g. 412K, 1.5M): compare in kB.
+	py 'import sys
+v=sys.argv[1]; u={"B":1/1024,"K":1,"M":1024,"G":1024*1024}[v[-1]]
+assert abs(float(v[:-1])*u-int(sys.argv[2]))<=max(int(sys.argv[2])*0.01,1), (v, sys.argv[2])' "$kb" "$vm" ||
+		die_case "'as VmPTE counts' $kb != kernel VmPTE $vm kB"
+}
+
 # ---------------------------------------------------------------- main
 
 if ! "$MMU" --version >/dev/null 2>&1; then
@@ -923,13 +1020,15 @@ echo "TAP version 13"
 for c in help_everywhere usage_errors json_errors_on_stderr fake_not_a_target \
 	 fake_maps_raw_is_verbatim fake_maps_table fake_maps_json fake_translate_tree \
 	 fake_translate_json fake_summary fake_summary_json fake_faults fake_faults_json \
-	 fake_faults_stream fake_faults_class fake_prom fake_small_fixes fake_status; do
+	 fake_faults_stream fake_faults_class fake_faults_interval fake_prom fake_small_fixes \
+	 fake_status; do
 	run_case $c
 done
 for c in real_not_loaded real_load_errors real_load_status_unload real_not_root \
 	 real_load_pid_and_views real_check_vs_pagemap real_maps_json_vs_smaps \
 	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage \
-	 real_temp_targets_removed real_loops_end_with_process real_targets_cli; do
+	 real_temp_targets_removed real_loops_end_with_process real_targets_cli \
+	 real_interval_vs_proc real_summary_vs_vmpte; do
 	run_case $c
 done
 stop_workload

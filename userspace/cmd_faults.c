@@ -480,63 +480,225 @@ static int stream(pid_t pid, uint64_t count)
 	return EXIT_OK;
 }
 
-static int show_once(pid_t pid, bool hist, const struct fstat_row *prev, size_t nprev,
-		     double interval, struct fstat_row **rowsp, size_t *np,
-		     struct kv_doc *statsp)
-{
-	struct kv_doc stats, hd = { 0 };
+/* One reading of a target's counters; rows point into stats. */
+struct sample {
+	struct kv_doc stats, hist;
 	struct fstat_row *rows;
 	size_t n;
-	char comm[64];
+	double t;		/* mono_now() when read */
+};
 
-	if (mmu_read_target_doc(pid, "fault_stats", &stats))
+static void sample_free(struct sample *sm)
+{
+	kv_doc_free(&sm->stats);
+	kv_doc_free(&sm->hist);
+	free(sm->rows);
+	memset(sm, 0, sizeof(*sm));
+}
+
+static int take_sample(pid_t pid, bool hist, struct sample *sm)
+{
+	memset(sm, 0, sizeof(*sm));
+	sm->t = mono_now();
+	if (mmu_read_target_doc(pid, "fault_stats", &sm->stats))
 		return -1;
-	if (hist && mmu_read_target_doc(pid, "fault_hist", &hd)) {
-		kv_doc_free(&stats);
+	if (hist && mmu_read_target_doc(pid, "fault_hist", &sm->hist)) {
+		kv_doc_free(&sm->stats);
 		return -1;
 	}
-	fault_stats_rows(&stats, &rows, &n);
+	fault_stats_rows(&sm->stats, &sm->rows, &sm->n);
+	return 0;
+}
+
+struct bucket {
+	uint64_t lo, hi, count;
+};
+
+/* @class's buckets of a fault_hist document, less those of @prev. */
+static size_t class_buckets(const struct kv_doc *cur, const struct kv_doc *prev,
+			    const char *class, struct bucket **out)
+{
+	struct bucket *b = NULL;
+	size_t n = 0, i, j;
+
+	for (i = 0; i < cur->n; i++) {
+		const struct kv_line *l = &cur->lines[i];
+		const char *c = kv_get(l, "class");
+		uint64_t lo = kv_u64_or(l, "lo_ns", 0), cnt = kv_u64_or(l, "count", 0), pc = 0;
+
+		if (!kv_is_data(l) || !c || strcmp(c, class))
+			continue;
+		for (j = 0; prev && j < prev->n; j++) {
+			const struct kv_line *pl = &prev->lines[j];
+			const char *q = kv_get(pl, "class");
+
+			if (q && !strcmp(q, class) && kv_u64_or(pl, "lo_ns", 1) == lo) {
+				pc = kv_u64_or(pl, "count", 0);
+				break;
+			}
+		}
+		if (cnt <= pc)
+			continue;
+		b = xrealloc(b, (n + 1) * sizeof(*b));
+		b[n].lo = lo;
+		b[n].hi = kv_u64_or(l, "hi_ns", lo);
+		b[n++].count = cnt - pc;
+	}
+	*out = b;
+	return n;
+}
+
+/* As the module computes them: the middle of the bucket holding the rank. */
+static uint64_t bucket_percentile(const struct bucket *b, size_t n, uint64_t total,
+				  unsigned int pct, uint64_t min, uint64_t max)
+{
+	uint64_t rank = (total * pct + 99) / 100, seen = 0, v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		seen += b[i].count;
+		if (seen >= rank)
+			break;
+	}
+	if (i == n)
+		return max;
+	v = b[i].lo + (b[i].hi - b[i].lo) / 2;
+	return v < min ? min : v > max ? max : v;
+}
+
+/*
+ * The faults between two samples: counts and sums are differences,
+ * percentiles come from the difference of the histograms, min and max are
+ * exact when they changed in the interval, else the bounds of the first
+ * and last non-empty bucket.
+ */
+static struct fstat_row *interval_rows(const struct sample *cur, const struct sample *prev)
+{
+	struct fstat_row *d = xmalloc((cur->n ? cur->n : 1) * sizeof(*d));
+	size_t i;
+
+	for (i = 0; i < cur->n; i++) {
+		const struct fstat_row *r = &cur->rows[i];
+		const struct fstat_row *p = find_row(prev->rows, prev->n, r->class);
+		struct bucket *b;
+		size_t nb;
+
+		memset(&d[i], 0, sizeof(d[i]));
+		d[i].class = r->class;
+		if (!p || r->count < p->count) {	/* reset meanwhile */
+			d[i] = *r;
+			continue;
+		}
+		d[i].count = r->count - p->count;
+		d[i].sum_ns = r->sum_ns - p->sum_ns;
+		if (!d[i].count)
+			continue;
+		nb = class_buckets(&cur->hist, &prev->hist, r->class, &b);
+		d[i].min_ns = !p->count || r->min_ns < p->min_ns ? r->min_ns :
+			      nb ? (b[0].lo > r->min_ns ? b[0].lo : r->min_ns) : r->min_ns;
+		d[i].max_ns = r->max_ns > p->max_ns ? r->max_ns :
+			      nb ? (b[nb - 1].hi < r->max_ns ? b[nb - 1].hi : r->max_ns) : r->max_ns;
+		d[i].p50_ns = bucket_percentile(b, nb, d[i].count, 50, d[i].min_ns, d[i].max_ns);
+		d[i].p90_ns = bucket_percentile(b, nb, d[i].count, 90, d[i].min_ns, d[i].max_ns);
+		d[i].p99_ns = bucket_percentile(b, nb, d[i].count, 99, d[i].min_ns, d[i].max_ns);
+		free(b);
+	}
+	return d;
+}
+
+static const char *clock_time(char *buf, size_t size)
+{
+	struct timespec rt;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	localtime_r(&rt.tv_sec, &tm);
+	strftime(buf, size, "%H:%M:%S", &tm);
+	return buf;
+}
+
+/*
+ * Print a sample: @rows are cumulative (@prev, when given, for the rate
+ * column) or per interval (@dt seconds, @per_interval).
+ */
+static void show(pid_t pid, const struct sample *cur, const struct fstat_row *rows,
+		 const struct sample *prev, double dt, bool per_interval, bool hist)
+{
+	const struct fstat_row *all = find_row(cur->rows, cur->n, "all");
+	const struct fstat_row *iall = find_row(rows, cur->n, "all");
+	const struct kv_line *tl = tracer_line(&cur->stats);
+	char comm[64], tbuf[32];
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
 	if (json_output) {
 		struct jw *w = jw_new(stdout, false);
 
 		jw_obj_begin(w);
 		jw_key(w, "pid");
 		jw_i64(w, pid);
+		if (dt > 0) {
+			jw_key(w, "time");
+			jw_time(w, rt.tv_sec + rt.tv_nsec / 1e9);
+			jw_key(w, "interval_s");
+			jw_double(w, dt);
+			jw_key(w, "cumulative");
+			jw_bool(w, !per_interval);
+		}
 		jw_key(w, "stats");
-		fault_stats_json(w, rows, n);
-		if (tracer_line(&stats)) {
+		fault_stats_json(w, rows, cur->n);
+		if (tl) {
 			jw_key(w, "tracer");
-			jw_kv_line(w, tracer_line(&stats));
+			jw_kv_line(w, tl);
 		}
 		if (hist) {
 			jw_key(w, "hist");
-			hist_json(w, &hd);
+			hist_json(w, &cur->hist);
 		}
 		jw_obj_end(w);
 		jw_destroy(w);
-	} else {
-		const struct fstat_row *all = find_row(rows, n, "all");
-
-		printf("%spid %d (%s)%s: %" PRIu64 " page faults\n", col(C_BOLD), pid,
-		       proc_comm(pid, comm, sizeof(comm))[0] ? comm : "exited",
-		       col(C_RESET), all ? all->count : 0);
-		const struct kv_line *tl = tracer_line(&stats);
-
-		fault_stats_table(stdout, rows, n, prev, nprev, interval);
-		if (tl) {
-			printf("%stracer:", col(C_DIM));
-			for (size_t j = 0; j < tl->n; j++)
-				printf(" %s=%s", tl->kv[j].key, tl->kv[j].val);
-			printf("%s\n", col(C_RESET));
-		}
-		if (hist)
-			print_hist(&hd);
+		return;
 	}
-	kv_doc_free(&hd);
-	*rowsp = rows;
-	*np = n;
-	*statsp = stats;	/* rows point into it */
-	return 0;
+	proc_comm(pid, comm, sizeof(comm));
+	if (per_interval)
+		printf("%s%s  pid %d (%s)%s: %" PRIu64 " page faults in %.2f s (%" PRIu64
+		       " since it became a target)\n", col(C_BOLD), clock_time(tbuf, sizeof(tbuf)),
+		       pid, comm[0] ? comm : "exited", col(C_RESET), iall ? iall->count : 0, dt,
+		       all ? all->count : 0);
+	else if (dt > 0)
+		printf("%s%s  pid %d (%s)%s: %" PRIu64 " page faults since it became a target\n",
+		       col(C_BOLD), clock_time(tbuf, sizeof(tbuf)), pid, comm[0] ? comm : "exited",
+		       col(C_RESET), all ? all->count : 0);
+	else
+		printf("%spid %d (%s)%s: %" PRIu64 " page faults\n", col(C_BOLD), pid,
+		       comm[0] ? comm : "exited", col(C_RESET), all ? all->count : 0);
+	if (per_interval)
+		fault_stats_table(stdout, rows, cur->n, NULL, 0, dt);
+	else
+		fault_stats_table(stdout, rows, cur->n, prev ? prev->rows : NULL,
+				  prev ? prev->n : 0, dt);
+	if (tl) {
+		printf("%stracer:", col(C_DIM));
+		for (size_t j = 0; j < tl->n; j++)
+			printf(" %s=%s", tl->kv[j].key, tl->kv[j].val);
+		printf("%s\n", col(C_RESET));
+	}
+	if (hist)
+		print_hist(&cur->hist);
+}
+
+/* Sleep @interval in slices: the process may exit, the reader may go. */
+static void wait_interval(pid_t pid, double interval)
+{
+	for (double end = mono_now() + interval; !mmu_stop;) {
+		double left = end - mono_now();
+
+		if (deadline > 0 && deadline < end)
+			left = deadline - mono_now();
+		if (left <= 0 || stdout_closed() || !target_alive(pid))
+			break;
+		poll(NULL, 0, left > 0.2 ? 200 : (int)(left * 1000) + 1);
+	}
 }
 
 int do_faults(int argc, char **argv)
@@ -549,20 +711,20 @@ int do_faults(int argc, char **argv)
 		{ "class", required_argument, NULL, 'C' },
 		{ "fine", no_argument, NULL, 'F' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "cumulative", no_argument, NULL, 'U' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct fstat_row *rows = NULL, *prev = NULL;
-	struct kv_doc stats = { 0 }, pstats = { 0 };
-	size_t n = 0, nprev = 0;
-	bool hist = false, do_stream = false, added = false;
+	struct sample cur = { 0 }, prev = { 0 };
+	bool hist = false, do_stream = false, added = false, cumulative = false;
+	bool per_interval, have_prev = false;
 	double interval = 0, duration = 0;
 	uint64_t count = 0, iter;
 	char dir[4096];
 	pid_t pid;
 	int opt, ret, rc = EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:Fd:o:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:Fd:Uo:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'H':
 			hist = true;
@@ -579,6 +741,9 @@ int do_faults(int argc, char **argv)
 			break;
 		case 'F':
 			hist_fine = true;
+			break;
+		case 'U':
+			cumulative = true;
 			break;
 		case 'd':
 			if (parse_seconds(optarg, &duration))
@@ -628,22 +793,40 @@ int do_faults(int argc, char **argv)
 		rc = stream(pid, count);
 		goto out;
 	}
+	/*
+	 * --interval: each sample covers the interval before it (a baseline
+	 * first), unless --cumulative asks for the counts since the start.
+	 */
+	per_interval = interval > 0 && !cumulative;
+	if (per_interval) {
+		if (take_sample(pid, true, &prev)) {
+			rc = EXIT_ERR;
+			goto out;
+		}
+		have_prev = true;
+		wait_interval(pid, interval);
+	}
 	for (iter = 0; !mmu_stop; iter++) {
+		struct fstat_row *irows = NULL;
 		bool last = false;
 
-		if (interval > 0 && !json_output && use_color)
-			printf("\033[H\033[2J");
 		if (interval > 0 && !target_alive(pid))
 			last = true;	/* this sample has its final counts */
-		if (show_once(pid, hist, prev, nprev, interval, &rows, &n, &stats)) {
+		if (take_sample(pid, hist || per_interval, &cur)) {
 			rc = EXIT_ERR;
 			break;
 		}
-		free(prev);
-		kv_doc_free(&pstats);
-		prev = rows;
-		nprev = n;
-		pstats = stats;
+		if (interval > 0 && !json_output && use_color)
+			printf("\033[H\033[2J");
+		if (per_interval)
+			irows = interval_rows(&cur, &prev);
+		show(pid, &cur, irows ? irows : cur.rows, have_prev ? &prev : NULL,
+		     have_prev ? cur.t - prev.t : interval, per_interval, hist);
+		free(irows);
+		sample_free(&prev);
+		prev = cur;
+		have_prev = true;
+		memset(&cur, 0, sizeof(cur));
 		if (fflush(stdout) || stdout_closed())
 			break;
 		if (last) {
@@ -654,19 +837,9 @@ int do_faults(int argc, char **argv)
 			break;
 		if (!json_output && !use_color)
 			printf("\n");
-		/* Sleep in slices: the process may exit, the reader may go. */
-		for (double end = mono_now() + interval; !mmu_stop;) {
-			double left = end - mono_now();
-
-			if (deadline > 0 && deadline < end)
-				left = deadline - mono_now();
-			if (left <= 0 || stdout_closed() || !target_alive(pid))
-				break;
-			poll(NULL, 0, left > 0.2 ? 200 : (int)(left * 1000) + 1);
-		}
+		wait_interval(pid, interval);
 	}
-	free(prev);
-	kv_doc_free(&pstats);
+	sample_free(&prev);
 out:
 	mmu_target_detach(pid, added);
 	return rc;

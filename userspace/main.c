@@ -32,18 +32,24 @@ static const struct cmd cmds[] = {
 	  "level per line, down to the physical address, like crash's vtop.", 0 },
 	{ "summary", do_summary, "PID",
 	  "Present/swapped/dirty/accessed/file/anon pages, page-table overhead per\n"
-	  "level, huge pages, THP candidates and the TLB entries they would save.", 0 },
-	{ "faults", do_faults, "PID [--hist [--fine]] [--stream] [--interval S] [--count N] [--duration S] [--class LIST]",
-	  "Page-fault counts and latency percentiles of every non-empty class;\n"
+	  "level (with the PTE tables deposited for THP splits, and the sum VmPTE\n"
+	  "counts), huge pages, THP candidates and the leaf entries collapsing them\n"
+	  "would replace.", 0 },
+	{ "faults", do_faults, "PID [--hist [--fine]] [--stream] [--interval S] [--count N] [--duration S] [--cumulative] [--class LIST]",
+	  "Page-fault counts and latency percentiles of every non-empty class.\n"
 	  "--hist draws latency histograms in power-of-two buckets (--fine: the\n"
-	  "module's own sub-buckets), for all,minor,major unless --class LIST\n"
-	  "(comma-separated) says otherwise; --stream follows the event stream (N events with\n"
-	  "--count); --interval refreshes every S seconds (N times with --count,\n"
-	  "else until interrupted).  Both end when PID exits, after --duration S\n"
-	  "seconds, or when the reader of their output goes (`| head`); a PID made\n"
-	  "a target for them is taken out again however they end.\n"
-	  "--class LIST keeps these classes (shown even when empty; on --stream,\n"
-	  "the events with one of them).  Classes (the module's fault_stats):\n"
+	  "module's own sub-buckets), for all,minor,major unless --class says\n"
+	  "otherwise.  --stream follows the event stream (N events with --count).\n"
+	  "--interval S prints a sample every S seconds (N with --count): the\n"
+	  "faults of the interval before it, percentiles from the difference of\n"
+	  "the histograms, with the time; --cumulative: the counts since PID\n"
+	  "became a target instead.  --stream and --interval end when PID exits,\n"
+	  "after --duration S seconds, or when the reader of their output goes\n"
+	  "(`| head`); a PID made a target for them is taken out again however\n"
+	  "they end.\n"
+	  "--class LIST (comma-separated) keeps these classes, shown even when\n"
+	  "empty; on --stream, the events with one of them.  The classes (the\n"
+	  "module's fault_stats has the authoritative list):\n"
 	  "  all minor major sigsegv sigbus oom fixup interrupted retry\n"
 	  "  read write exec user kernel not_present protection\n"
 	  "  anon file shmem hugetlb first_touch cow swap_in wp numa migration\n"
