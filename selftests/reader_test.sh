@@ -233,7 +233,7 @@ tc_fake_maps_raw_is_verbatim() {
 }
 
 tc_fake_maps_table() {
-	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242 --runs
 	expect_rc 0 || return 1
 	grep -q '^/usr/bin/demo  (file)$' "$T/out" || die_case "no VMA group header" || return 1
 	grep -q '0x200000-0x2003ff' "$T/out" || die_case "2M run PFN range" || return 1
@@ -244,13 +244,49 @@ tc_fake_maps_table() {
 	grep -q 'present 4\.0*M' "$T/out" ||
 		die_case "totals" || return 1
 	grep -q "$(printf '\033')" "$T/out" && die_case "colour escape codes when not a tty" && return 1
-	MMUSCOPE_DEBUGFS=$FAKE mmu --color=always maps 4242
-	grep -q "$(printf '\033')\[" "$T/out" || die_case "--color=always gave no colour"
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=always maps 4242 --runs
+	grep -q "$(printf '\033')\[" "$T/out" || die_case "--color=always gave no colour" || return 1
+	# Filters on the runs: an address range, a VMA name.
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242 --runs --addr 0x7f0000400000-0x7f0000502000
+	expect_rc 0 || return 1
+	grep -q 'swap 1:0x2a' "$T/out" && grep -q '2x4K pte  0x2f510 (same page)' "$T/out" ||
+		die_case "--addr: runs in the range missing" || return 1
+	grep -q 'stack\|0x200000' "$T/out" && die_case "--addr: runs outside the range" && return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242 --runs --vma stack
+	[ "$(grep -c '^  0000' "$T/out")" = 1 ] || die_case "--vma stack: not one run"
+}
+
+# Item 7: one row per VMA by default (here from the runs' names: a fake
+# tree has no /proc/PID/maps), with RSS by page size, swap, huge share.
+tc_fake_maps_vmas() {
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242
+	expect_rc 0 || return 1
+	grep -q '^START .* RSS .* 4K .* 2M .*ACCESSD .*DIRTY .*SWAP .*HUGE .*PTE-TBL  NAME' "$T/out" ||
+		die_case "no per-VMA header" || return 1
+	[ "$(grep -c '^0000' "$T/out")" = 3 ] || die_case "not 3 VMA rows" || return 1
+	# anon: 4M in 2M pages (all huge), 8K swapped, the zero page not in RSS.
+	grep -Eq '^00007f0000000000 00007f0000503000 .* 4M +- +4M +4M +4M +8K +100% .* anon$' "$T/out" ||
+		die_case "anon row" || return 1
+	grep -Eq '^total .* 3 VMAs$' "$T/out" || die_case "total row" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242 --addr 0x7ffc00001000
+	[ "$(grep -c '^0000' "$T/out")" = 1 ] && grep -q '\[stack\]$' "$T/out" || die_case "--addr ADDR" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242 --vma demo
+	[ "$(grep -c '^0000' "$T/out")" = 1 ] && grep -q 'demo$' "$T/out" || die_case "--vma NAME" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu maps 4242 --addr 12-3
+	[ "$rc" = 2 ] || die_case "--addr 12-3 accepted"
 }
 
 tc_fake_maps_json() {
 	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
 	MMUSCOPE_DEBUGFS=$FAKE mmu -j maps 4242
+	expect_rc 0 || return 1
+	py 'import json,sys
+d=json.load(open(sys.argv[1]))
+v={x["name"]:x for x in d["vmas"]}
+a=v["anon"]
+assert a["rss_by_pagesize"]["2M"]==4<<20 and a["swapped_bytes"]==0x2000 and a["special_bytes"]==0x3000, a
+assert a["huge_bytes"]==4<<20 and v["[stack]"]["dirty_bytes"]==0x3000, v' "$T/out" || die_case "per-VMA JSON" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j maps 4242 --runs
 	expect_rc 0 || return 1
 	py 'import json,sys
 d=json.load(open(sys.argv[1]))
@@ -496,6 +532,9 @@ tc_fake_small_fixes() {
 	printf 'start=0x1000 end=0x2000 pages=1 pagesize=4K level=pte pfn=0x10 flags=r,u raw=0x10025 vma=/tmp/a\\040b\\040(deleted) backing=file\n' >"$FAKE/4244/maps"
 	cat "$FAKE/4244/maps"
 	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4244
+	cat "$T/out"
+	grep -q '/tmp/a b (deleted)' "$T/out" || { rm -rf "$FAKE/4244"; die_case "VMA name not unescaped"; return 1; }
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4244 --runs
 	rm -rf "$FAKE/4244"
 	expect_rc 0 || return 1
 	grep -q '/tmp/a b (deleted)' "$T/out" || die_case "VMA name not unescaped" || return 1
@@ -665,7 +704,7 @@ tc_real_load_pid_and_views() {
 	grep -q "\"pid\":$WLPID" "$T/out" && grep -q "\"pid\":$other" "$T/out" ||
 		die_case "targets not both listed" || return 1
 	[ -r $ROOT/$WLPID/maps ] || { skip_case "module has no maps view yet (walker not merged)"; return; }
-	mmu --color=never maps "$WLPID"
+	mmu --color=never maps "$WLPID" --runs
 	expect_rc 0 || return 1
 	grep -q '\[stack\]' "$T/out" || die_case "no [stack] group" || return 1
 	mmu maps "$WLPID" --raw
@@ -693,7 +732,7 @@ tc_real_maps_json_vs_smaps() {
 	ps=$(py 'import os; print(os.sysconf("SC_PAGE_SIZE"))')
 	[ $((ps * ps / 8)) -le "$(wl_get thp_len)" ] ||
 		{ skip_case "a PMD leaf ($((ps * ps / 8)) bytes with $ps-byte pages) exceeds the workload's THP window"; return; }
-	mmu -j maps "$WLPID"
+	mmu -j maps "$WLPID" --runs
 	expect_rc 0 || return 1
 	# The kernel's view: AnonHugePages of the THP window's VMA in smaps.
 	# The workload's window holds 4 PMD leaves (2M, or 32M with 16K pages)
@@ -777,10 +816,10 @@ assert len(inside)>=10, (len(inside), ev[:3])' "$T/stream" "$WLOUT" || die_case 
 	sleep 2
 	kill -USR1 "$WLPID"
 	wait $sp
-	n=$(grep -c '"class"' "$T/stream")
+	nev=$(grep -c '"class"' "$T/stream")
 	nw=$(grep -c '"class":"[^"]*write' "$T/stream")
-	echo "--class write: $n events, $nw with write"
-	[ "$n" -ge 1 ] && [ "$n" = "$nw" ] || die_case "--stream --class write let other events through" || return 1
+	echo "--class write: $nev events, $nw with write"
+	[ "$nev" -ge 1 ] && [ "$nev" = "$nw" ] || die_case "--stream --class write let other events through" || return 1
 	if [ "$(uname -m)" = x86_64 ] && have_py; then
 		py 'import json,sys
 for l in open(sys.argv[1]):
@@ -834,10 +873,11 @@ print("module", s["all"], "rusage", ru)' "$T/run.json"
 # is_target PID: the module lists PID in its targets file.
 is_target() { grep -qx "$1" $ROOT/targets; }
 
-# faulter: a process that faults all the time (a shell forking /bin/true),
-# not a target; its pid in $FPID.
+# faulter: a process that faults all the time, not a target; its pid in
+# $FPID.  A shell running commands does not do (dash runs them through
+# vfork), one forking for command substitutions does: copy on write.
 start_faulter() {
-	sh -c 'while :; do /bin/true; done' &
+	sh -c 'while :; do a=$(echo x); done' &
 	FPID=$!
 }
 stop_faulter() { kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; }
@@ -849,6 +889,9 @@ tc_real_temp_targets_removed() {
 	with_workload || { skip_case "$why"; return; }
 	[ -r $ROOT/$WLPID/fault_stats ] || { skip_case "module has no fault_stats yet"; return; }
 	start_faulter
+	f0=$(stat_faults $FPID); sleep 1; f1=$(stat_faults $FPID)
+	echo "faulter $FPID: $((f1 - f0)) faults in 1 s"
+	[ $((f1 - f0)) -gt 20 ] || { stop_faulter; die_case "the faulter does not fault"; return 1; }
 	for mode in "--stream" "--interval 0.2"; do
 		# shellcheck disable=SC2086
 		timeout 120 "$MMU" --color=never faults "$FPID" $mode | head -n 3 >"$T/out"
@@ -879,11 +922,11 @@ tc_real_loops_end_with_process() {
 	for mode in "--stream" "--interval 0.3"; do
 		sleep 3 &
 		sp=$!
-		t0=$(date +%s)
+		tb=$(date +%s)
 		# shellcheck disable=SC2086
 		timeout 60 "$MMU" --color=never faults $sp $mode >"$T/out" 2>"$T/err"
 		rc=$?
-		t=$(($(date +%s) - t0))
+		t=$(($(date +%s) - tb))
 		echo "faults $mode of a 3 s sleep: rc $rc after $t s"; tail -n 2 "$T/err"
 		wait $sp
 		expect_rc 0 || return 1
@@ -894,20 +937,20 @@ tc_real_loops_end_with_process() {
 	# An idle process: --count 10 never comes, --duration ends it.
 	sleep 120 &
 	sp=$!
-	t0=$(date +%s)
+	tb=$(date +%s)
 	timeout 60 "$MMU" faults $sp --stream --count 10 --duration 2 >"$T/out" 2>"$T/err"
 	rc=$?
-	t=$(($(date +%s) - t0))
+	t=$(($(date +%s) - tb))
 	kill $sp; wait $sp 2>/dev/null
 	echo "--stream --count 10 --duration 2 on an idle process: rc $rc after $t s"
 	expect_rc 0 || return 1
 	[ $t -le 20 ] || die_case "--duration 2 took $t s" || return 1
 	timeout 60 "$MMU" -j faults "$WLPID" --interval 0.5 --duration 2 >"$T/out" 2>"$T/err"
 	rc=$?
-	n=$(grep -c '"stats"' "$T/out")
-	echo "--interval 0.5 --duration 2: $n samples"
+	nsamp=$(grep -c '"stats"' "$T/out")
+	echo "--interval 0.5 --duration 2: $nsamp samples"
 	expect_rc 0 || return 1
-	[ "$n" -ge 2 ] && [ "$n" -le 6 ] || die_case "--duration 2 gave $n samples of 0.5 s"
+	[ "$nsamp" -ge 2 ] && [ "$nsamp" -le 6 ] || die_case "--duration 2 gave $nsamp samples of 0.5 s"
 }
 
 # Item 3: targets add/rm/prune, --tree against /proc's parent links.
@@ -1007,6 +1050,80 @@ assert abs(float(v[:-1])*u-int(sys.argv[2]))<=max(int(sys.argv[2])*0.01,1), (v, 
 		die_case "'as VmPTE counts' $kb != kernel VmPTE $vm kB"
 }
 
+# Item 7: maps' per-VMA rows against the kernel: the VMAs of
+# /proc/PID/maps, each one's Rss, AnonHugePages and Swap of smaps.
+tc_real_maps_vmas_vs_smaps() {
+	with_workload || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	kill -STOP "$WLPID"
+	mmu -j maps "$WLPID"
+	cp /proc/$WLPID/smaps "$T/smaps"
+	mmu2rc=$rc
+	mmu --color=never maps "$WLPID" --addr "$(wl_get thp)"
+	cp "$T/out" "$T/one"
+	kill -CONT "$WLPID"
+	rc=$mmu2rc
+	expect_rc 0 || return 1
+	cat "$T/one"
+	[ "$(grep -c '^[0-9a-f]\{16\} ' "$T/one")" = 1 ] || die_case "--addr THP: not one VMA" || return 1
+	py 'import json,sys
+d=json.load(open(sys.argv[1]))
+sm=[]; cur=None
+for l in open(sys.argv[2]):
+    f=l.split()
+    if "-" in f[0] and all(c in "0123456789abcdef-" for c in f[0]):
+        s,e=(int(x,16) for x in f[0].split("-")); cur={"start":s,"end":e,"name":" ".join(f[5:])}; sm.append(cur)
+    elif f[0].endswith(":") and len(f)>=3 and f[2]=="kB":
+        cur[f[0][:-1]]=int(f[1])*1024
+ours=[(int(v["start"],16),int(v["end"],16)) for v in d["vmas"]]
+assert ours==[(v["start"],v["end"]) for v in sm], "VMA boundaries differ from /proc/PID/maps"
+assert d["unmatched_runs"]==0, d["unmatched_runs"]
+bad=[]
+for v,k in zip(d["vmas"],sm):
+    if k.get("KernelPageSize",4096)!=k.get("MMUPageSize",4096) or "Private_Hugetlb" in k and (k["Private_Hugetlb"] or k["Shared_Hugetlb"]):
+        continue
+    if v["rss_bytes"]!=k["Rss"] or v["swapped_bytes"]!=k.get("Swap",0) or \
+       (k["name"]=="" and v["huge_bytes"]!=k.get("AnonHugePages",0)):
+        bad.append((v["start"],k["name"],v["rss_bytes"],k["Rss"],v["huge_bytes"],k.get("AnonHugePages"),v["swapped_bytes"],k.get("Swap")))
+print(len(sm),"VMAs,",sum(v["rss_bytes"] for v in d["vmas"]),"bytes RSS")
+assert not bad, bad' "$T/out" "$T/smaps" || die_case "per-VMA rows != smaps"
+}
+
+# Item 7: maps of a fragmented process (every other page touched) is no
+# slower than pmap -X, which reads the same page tables through smaps.
+tc_real_maps_speed_vs_pmap() {
+	with_workload || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	command -v pmap >/dev/null || { skip_case "no pmap (procps)"; return; }
+	"$PY" -c 'import mmap,os,sys,time
+m=mmap.mmap(-1, 256<<20)
+for i in range(0, 256<<20, 2*mmap.PAGESIZE): m[i]=1
+print(os.getpid(), flush=True); time.sleep(600)' >"$T/frag.pid" &
+	fp=$!
+	i=0
+	while [ ! -s "$T/frag.pid" ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
+	[ -s "$T/frag.pid" ] || { kill $fp; die_case "fragmenting process did not start"; return 1; }
+	echo $fp >$ROOT/targets
+	best() {	# best of 3, in ms
+		b=
+		for _ in 1 2 3; do
+			s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
+			ms=$(((e - s) / 1000000))
+			[ -z "$b" ] || [ $ms -lt $b ] && b=$ms
+		done
+		echo $b
+	}
+	tp=$(best pmap -X $fp)
+	tm=$(best "$MMU" maps $fp)
+	tr=$(best "$MMU" maps $fp --runs)
+	runs=$(grep -c . $ROOT/$fp/maps)
+	echo "-$fp" >$ROOT/targets
+	kill $fp; wait $fp 2>/dev/null
+	echo "$runs runs: pmap -X $tp ms, mmuscope maps $tm ms, maps --runs $tr ms"
+	[ "$runs" -gt 30000 ] || die_case "only $runs runs: not fragmented" || return 1
+	[ "$tm" -le "$tp" ] || die_case "maps took $tm ms, pmap -X $tp ms"
+}
+
 # ---------------------------------------------------------------- main
 
 if ! "$MMU" --version >/dev/null 2>&1; then
@@ -1018,7 +1135,7 @@ fi
 make_fake
 echo "TAP version 13"
 for c in help_everywhere usage_errors json_errors_on_stderr fake_not_a_target \
-	 fake_maps_raw_is_verbatim fake_maps_table fake_maps_json fake_translate_tree \
+	 fake_maps_raw_is_verbatim fake_maps_table fake_maps_vmas fake_maps_json fake_translate_tree \
 	 fake_translate_json fake_summary fake_summary_json fake_faults fake_faults_json \
 	 fake_faults_stream fake_faults_class fake_faults_interval fake_prom fake_small_fixes \
 	 fake_status; do
@@ -1028,7 +1145,8 @@ for c in real_not_loaded real_load_errors real_load_status_unload real_not_root 
 	 real_load_pid_and_views real_check_vs_pagemap real_maps_json_vs_smaps \
 	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage \
 	 real_temp_targets_removed real_loops_end_with_process real_targets_cli \
-	 real_interval_vs_proc real_summary_vs_vmpte; do
+	 real_interval_vs_proc real_summary_vs_vmpte real_maps_vmas_vs_smaps \
+	 real_maps_speed_vs_pmap; do
 	run_case $c
 done
 stop_workload

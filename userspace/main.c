@@ -24,9 +24,16 @@ static const struct cmd cmds[] = {
 	  "remove processes (--tree PID: PID and every process below it), prune\n"
 	  "the targets whose process has exited (the module keeps their counts\n"
 	  "until they are removed, and has a limited number of slots).", 0 },
-	{ "maps", do_maps, "PID [--raw]",
-	  "Merged page-table runs of PID, grouped by VMA: page size, level, PFN\n"
-	  "range, flags; totals.  --raw prints the module's lines unchanged.", 0 },
+	{ "maps", do_maps, "PID [--runs | --raw] [--addr A[-B]] [--vma NAME]",
+	  "One row per VMA of PID (boundaries and permissions from /proc/PID/maps):\n"
+	  "size, RSS and its split by page size (4K/2M/1G, as mapped), accessed,\n"
+	  "dirty and swapped bytes, the share mapped by huge entries, and the PTE\n"
+	  "tables reaching into the VMA.  RSS leaves out entries without a struct\n"
+	  "page (zero page, PFN maps), as smaps' Rss does.\n"
+	  "--runs: the module's merged runs instead (page size, level, PFN range,\n"
+	  "flags), grouped by VMA name; --raw prints the module's lines unchanged.\n"
+	  "--addr A or A-B (0x hex or decimal; B exclusive) keeps the VMAs (runs)\n"
+	  "meeting that range, --vma NAME those whose name contains NAME.", 0 },
 	{ "translate", do_translate, "PID ADDR",
 	  "The page-table walk of one virtual address (0x hex or decimal), one\n"
 	  "level per line, down to the physical address, like crash's vtop.", 0 },
