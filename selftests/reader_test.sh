@@ -520,6 +520,11 @@ tc_fake_small_fixes() {
 	MMUSCOPE_DEBUGFS=$FAKE mmu summary 4242 -o "$T/sum.txt"
 	expect_rc 0 || return 1
 	[ ! -s "$T/out" ] && grep -q 'PAGE TABLES' "$T/sum.txt" || die_case "summary -o" || return 1
+	# Item 7: prom drops the series of classes without faults.
+	MMUSCOPE_DEBUGFS=$FAKE mmu prom
+	expect_rc 0 || return 1
+	grep -q 'class="sigsegv"\|class="cow"' "$T/out" && die_case "prom: series of empty classes" && return 1
+	grep -q 'mmu_page_faults_total{pid="4242",class="major"} 10' "$T/out" || die_case "prom: major series missing" || return 1
 	# translate of an address no VMA covers says so.
 	printf '# mmuscope translate format=1\nlevel=pgd index=0 entry=0x0 flags=\nva=0x0 unmapped_at=vma\n' >"$T/tr0.tpl"
 	serve_translate "$T/tr0.tpl"
@@ -1124,6 +1129,40 @@ print(os.getpid(), flush=True); time.sleep(600)' >"$T/frag.pid" &
 	[ "$tm" -le "$tp" ] || die_case "maps took $tm ms, pmap -X $tp ms"
 }
 
+# Item 5: run counts the whole process tree, as getrusage (children
+# included) does; each followed child with its command name.
+tc_real_run_tree_vs_rusage() {
+	real_preflight || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	[ -d /sys/module/mmuscope ] || "$MMU" load >/dev/null
+	touch32='import mmap; m=mmap.mmap(-1, 32<<20); [m.__setitem__(i, 1) for i in range(0, 32<<20, mmap.PAGESIZE)]'
+	mmu -j run -o "$T/tree.json" -- sh -c "$PY -c '$touch32'; $PY -c '$touch32'; true"
+	grep -q 'not provided by this module' "$T/err" &&
+		{ skip_case "module has no fault_stats yet (faults not merged)"; return; }
+	expect_rc 0 || return 1
+	cat "$T/tree.json"; cat "$T/err"
+	py 'import json,mmap,sys
+d=json.load(open(sys.argv[1]))
+s={r["class"]:r["count"] for r in d["stats"]}
+ru=d["rusage"]["minflt"]+d["rusage"]["majflt"]
+kids=d["children"]
+print("tree", s["all"], "rusage", ru, "command", d["command_faults"], "children", [(k["comm"],k["faults"]) for k in kids])
+assert d["follow"] is True
+assert ru>=2*(32<<20)//mmap.PAGESIZE, ru
+assert abs(s["all"]-ru) <= ru*0.05+50, (s["all"], ru)
+assert s["all"]==d["command_faults"]+sum(k["faults"] for k in kids)
+py=[k for k in kids if k["comm"].startswith("python")]
+assert len(py)>=2 and all(k["faults"]>=(32<<20)//mmap.PAGESIZE for k in py), kids' "$T/tree.json" ||
+		die_case "run's tree count differs from getrusage's" || return 1
+	grep -q 'warning' "$T/err" && die_case "a warning although the counts agree" && return 1
+	# --no-follow: the shell alone, and a warning saying so.
+	mmu run --no-follow -- sh -c "$PY -c '$touch32'; true"
+	expect_rc 0 || return 1
+	grep -q 'warning: .*--no-follow' "$T/err" || die_case "no warning with --no-follow" || return 1
+	is_target "$(cat /proc/sys/kernel/ns_last_pid)" && die_case "a child left a target" && return 1
+	[ "$(cat /sys/module/mmuscope/parameters/follow)" = N ] || die_case "follow left on"
+}
+
 # ---------------------------------------------------------------- main
 
 if ! "$MMU" --version >/dev/null 2>&1; then
@@ -1146,7 +1185,7 @@ for c in real_not_loaded real_load_errors real_load_status_unload real_not_root 
 	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage \
 	 real_temp_targets_removed real_loops_end_with_process real_targets_cli \
 	 real_interval_vs_proc real_summary_vs_vmpte real_maps_vmas_vs_smaps \
-	 real_maps_speed_vs_pmap; do
+	 real_maps_speed_vs_pmap real_run_tree_vs_rusage; do
 	run_case $c
 done
 stop_workload

@@ -606,6 +606,74 @@ static struct fstat_row *interval_rows(const struct sample *cur, const struct sa
 	return d;
 }
 
+static int cmp_bucket(const void *a, const void *b)
+{
+	const struct bucket *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/*
+ * The rows of several targets added up (a process tree): counts, sums,
+ * min and max; percentiles from the sum of their histograms.  Class
+ * names point into stats[0].
+ */
+struct fstat_row *fault_rows_sum(const struct kv_doc *stats, const struct kv_doc *hists,
+				 size_t ndocs, size_t *nrows)
+{
+	struct fstat_row *out, *rows;
+	size_t n, i, d, k, j, nr;
+
+	fault_stats_rows(&stats[0], &out, nrows);
+	for (i = 0; i < *nrows; i++) {
+		struct fstat_row *o = &out[i];
+		struct bucket *all = NULL, *b;
+		size_t nall = 0, nb;
+
+		o->count = o->sum_ns = o->max_ns = 0;
+		o->min_ns = UINT64_MAX;
+		for (d = 0; d < ndocs; d++) {
+			fault_stats_rows(&stats[d], &rows, &nr);
+			for (k = 0; k < nr; k++) {
+				if (strcmp(rows[k].class, o->class) || !rows[k].count)
+					continue;
+				o->count += rows[k].count;
+				o->sum_ns += rows[k].sum_ns;
+				if (rows[k].min_ns < o->min_ns)
+					o->min_ns = rows[k].min_ns;
+				if (rows[k].max_ns > o->max_ns)
+					o->max_ns = rows[k].max_ns;
+			}
+			free(rows);
+			nb = class_buckets(&hists[d], NULL, o->class, &b);
+			for (k = 0; k < nb; k++) {
+				for (j = 0; j < nall && all[j].lo != b[k].lo; j++)
+					;
+				if (j == nall) {
+					all = xrealloc(all, (nall + 1) * sizeof(*all));
+					all[nall++] = b[k];
+				} else {
+					all[j].count += b[k].count;
+				}
+			}
+			free(b);
+		}
+		if (!o->count) {
+			o->min_ns = 0;
+			o->p50_ns = o->p90_ns = o->p99_ns = 0;
+			free(all);
+			continue;
+		}
+		qsort(all, nall, sizeof(*all), cmp_bucket);
+		n = nall;
+		o->p50_ns = bucket_percentile(all, n, o->count, 50, o->min_ns, o->max_ns);
+		o->p90_ns = bucket_percentile(all, n, o->count, 90, o->min_ns, o->max_ns);
+		o->p99_ns = bucket_percentile(all, n, o->count, 99, o->min_ns, o->max_ns);
+		free(all);
+	}
+	return out;
+}
+
 static const char *clock_time(char *buf, size_t size)
 {
 	struct timespec rt;

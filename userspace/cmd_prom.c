@@ -72,6 +72,16 @@ static bool is_row(const struct kv_line *l)
 	return l->n > 1 && l->kv[0].key[0] && parse_u64(l->kv[0].val, &v);
 }
 
+/*
+ * A class without faults has no series (the module lists all ~30 classes
+ * for every target, most of them empty): it appears with its first fault.
+ * "all" is always there, so a target is never without a series.
+ */
+static bool shown(const struct fstat_row *r)
+{
+	return r->count || !strcmp(r->class, "all");
+}
+
 static void emit_faults(FILE *f, struct ptarget *t, size_t nt)
 {
 	size_t i, j;
@@ -80,6 +90,8 @@ static void emit_faults(FILE *f, struct ptarget *t, size_t nt)
 	       "Page faults of the target process by class, counted by mmuscope.");
 	for (i = 0; i < nt; i++)
 		for (j = 0; j < t[i].nrows; j++) {
+			if (!shown(&t[i].rows[j]))
+				continue;
 			fprintf(f, "mmu_page_faults_total{pid=\"%d\",class=\"", t[i].pid);
 			label_value(f, t[i].rows[j].class);
 			fprintf(f, "\"} %" PRIu64 "\n", t[i].rows[j].count);
@@ -113,6 +125,8 @@ static void emit_faults(FILE *f, struct ptarget *t, size_t nt)
 
 			if (!t[i].have_hist)
 				break;
+			if (!shown(r))
+				continue;
 			for (k = 0; k < h->n; k++) {
 				const char *cl = kv_get(&h->lines[k], "class");
 

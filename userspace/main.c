@@ -61,11 +61,15 @@ static const struct cmd cmds[] = {
 	  "  read write exec user kernel not_present protection\n"
 	  "  anon file shmem hugetlb first_touch cow swap_in wp numa migration\n"
 	  "  spurious handler wait", 0 },
-	{ "run", do_run, "[--follow] [-o FILE] [--duration S] -- CMD [ARGS...]",
+	{ "run", do_run, "[--no-follow] [-o FILE] [--duration S] -- CMD [ARGS...]",
 	  "Run CMD as a target from its first instruction (exec) to its exit and\n"
-	  "print a fault report, like perf stat.  Exits with CMD's status.\n"
-	  "--duration S sends CMD SIGTERM after S seconds; SIGTERM and SIGHUP\n"
-	  "sent to mmuscope are passed on to CMD.", CMD_OWN_OUTPUT },
+	  "print a fault report on stderr (-o FILE: there), like perf stat.\n"
+	  "Exits with CMD's status.  The whole process tree is counted, as perf\n"
+	  "stat and getrusage do: the module's follow=1 is on meanwhile (for every\n"
+	  "target) and each child is listed with its command name; --no-follow\n"
+	  "counts CMD's own process only, with a warning when getrusage (children\n"
+	  "included) counts more.  --duration S sends CMD SIGTERM after S seconds;\n"
+	  "SIGTERM and SIGHUP sent to mmuscope are passed on to CMD.", CMD_OWN_OUTPUT },
 	{ "prom", do_prom, "[PID...] [-o FILE]",
 	  "Prometheus text exposition of every target (or PIDs), for\n"
 	  "node_exporter's textfile collector (-o writes FILE atomically).", CMD_NO_JSON },

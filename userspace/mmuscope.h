@@ -169,5 +169,7 @@ struct fstat_row {
 int fault_stats_rows(const struct kv_doc *d, struct fstat_row **rows, size_t *n);
 void fault_stats_table(FILE *f, const struct fstat_row *rows, size_t n, const struct fstat_row *prev, size_t nprev, double interval);
 void fault_stats_json(struct jw *w, const struct fstat_row *rows, size_t n);
+struct fstat_row *fault_rows_sum(const struct kv_doc *stats, const struct kv_doc *hists,
+				 size_t ndocs, size_t *nrows);
 
 #endif
