@@ -307,6 +307,15 @@ static void stop_target(pid_t pid)
 	}
 }
 
+static int check_opt(int opt, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (opt != 's')
+		return CMD_OPT_OTHER;
+	*(bool *)ctx = true;	/* --stop */
+	return -1;
+}
+
 int do_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -321,22 +330,11 @@ int do_check(int argc, char **argv)
 	bool added = false, stop = false, any_pfn = false;
 	char path[64];
 	pid_t pid;
-	int opt, ret, rc = EXIT_ERR;
+	int ret, rc = EXIT_ERR;
 
-	while ((opt = getopt_long(argc, argv, ":so:jh", opts, NULL)) != -1) {
-		if (opt == 's') {
-			stop = true;
-			continue;
-		}
-		ret = cmd_common_opt("check", opt, argv);
-		if (ret >= 0)
-			return ret;
-	}
-	ret = pid_arg("check", argc, argv, &pid);
+	ret = cmd_preamble("check", argc, argv, ":so:jh", opts, check_opt, &stop, &pid, NULL, NULL);
 	if (ret >= 0)
 		return ret;
-	if (optind < argc)
-		return cmd_usage_err("check", "unexpected argument '%s'", argv[optind]);
 	c.pid = pid;
 	c.ps = base_page_size();
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);

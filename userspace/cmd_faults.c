@@ -20,51 +20,6 @@ static bool past_deadline(void)
 	return deadline > 0 && mono_now() >= deadline;
 }
 
-int fault_stats_rows(const struct kv_doc *d, struct fstat_row **rows, size_t *n)
-{
-	size_t i;
-
-	*rows = xmalloc((d->n ? d->n : 1) * sizeof(**rows));
-	*n = 0;
-	for (i = 0; i < d->n; i++) {
-		const struct kv_line *l = &d->lines[i];
-		struct fstat_row *r = &(*rows)[*n];
-		const char *c = kv_get(l, "class");
-
-		if (!kv_is_data(l) || !c)
-			continue;
-		memset(r, 0, sizeof(*r));
-		r->class = (char *)c;
-		if (kv_u64(l, "count", &r->count))
-			continue;
-		r->sum_ns = kv_u64_or(l, "sum_ns", 0);
-		r->min_ns = kv_u64_or(l, "min_ns", 0);
-		r->max_ns = kv_u64_or(l, "max_ns", 0);
-		r->p50_ns = kv_u64_or(l, "p50_ns", 0);
-		r->p90_ns = kv_u64_or(l, "p90_ns", 0);
-		r->p99_ns = kv_u64_or(l, "p99_ns", 0);
-		(*n)++;
-	}
-	return 0;
-}
-
-/* --class LIST: comma-separated class names; NULL selects every class. */
-static const char *class_filter;
-
-static bool class_selected(const char *class, const char *dflt)
-{
-	const char *list = class_filter ? class_filter : dflt;
-	size_t n = strlen(class);
-	const char *p;
-
-	if (!list)
-		return true;
-	for (p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (!strncmp(p, class, n) && (p[n] == ',' || !p[n]))
-			return true;
-	return false;
-}
-
 /* A stream event whose class=a,b,c list holds a --class name; lost= lines pass. */
 static bool event_selected(const struct kv_line *l)
 {
@@ -115,88 +70,6 @@ static int check_classes(pid_t pid)
 		return 0;
 	cmd_usage_err("faults", "--class: no class '%s'; the module's classes are %s", bad, list);
 	return EXIT_USAGE;
-}
-
-static const struct fstat_row *find_row(const struct fstat_row *rows, size_t n, const char *class)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(rows[i].class, class))
-			return &rows[i];
-	return NULL;
-}
-
-/* With @prev and @interval, a rate column shows faults/s since @prev. */
-void fault_stats_table(FILE *f, const struct fstat_row *rows, size_t n,
-		       const struct fstat_row *prev, size_t nprev, double interval)
-{
-	char a[6][32];
-	size_t i;
-
-	fprintf(f, "%s%-14s %10s", col(C_BOLD), "CLASS", "COUNT");
-	if (interval > 0)
-		fprintf(f, " %10s", "PER-SEC");
-	fprintf(f, " %9s %9s %9s %9s %9s %9s%s\n", "AVG", "MIN", "P50", "P90", "P99", "MAX", col(C_RESET));
-	for (i = 0; i < n; i++) {
-		const struct fstat_row *r = &rows[i];
-		bool all = !strcmp(r->class, "all");
-
-		/* The module lists every class, also empty: named ones are shown. */
-		if (!all && !r->count && !class_filter)
-			continue;
-		if (!class_selected(r->class, NULL))
-			continue;
-		fprintf(f, "%s%-14s%s %10" PRIu64, all ? col(C_BOLD) : "", r->class,
-		       all ? col(C_RESET) : "", r->count);
-		if (interval > 0) {
-			const struct fstat_row *p = prev ? find_row(prev, nprev, r->class) : NULL;
-			uint64_t d = p && r->count >= p->count ? r->count - p->count : r->count;
-
-			fprintf(f, " %10.0f", d / interval);
-		}
-		if (!r->count) {
-			fprintf(f, " %9s %9s %9s %9s %9s %9s\n", "-", "-", "-", "-", "-", "-");
-			continue;
-		}
-		fprintf(f, " %9s %9s %9s %9s %9s %9s\n",
-		       human_ns(r->sum_ns / r->count, a[0], sizeof(a[0])),
-		       human_ns(r->min_ns, a[1], sizeof(a[1])),
-		       human_ns(r->p50_ns, a[2], sizeof(a[2])),
-		       human_ns(r->p90_ns, a[3], sizeof(a[3])),
-		       human_ns(r->p99_ns, a[4], sizeof(a[4])),
-		       human_ns(r->max_ns, a[5], sizeof(a[5])));
-	}
-}
-
-void fault_stats_json(struct jw *w, const struct fstat_row *rows, size_t n)
-{
-	size_t i;
-
-	jw_arr_begin(w);
-	for (i = 0; i < n; i++) {
-		if (!class_selected(rows[i].class, NULL))
-			continue;
-		jw_obj_begin(w);
-		jw_key(w, "class");
-		jw_str(w, rows[i].class);
-		jw_key(w, "count");
-		jw_u64(w, rows[i].count);
-		jw_key(w, "sum_ns");
-		jw_u64(w, rows[i].sum_ns);
-		jw_key(w, "min_ns");
-		jw_u64(w, rows[i].min_ns);
-		jw_key(w, "max_ns");
-		jw_u64(w, rows[i].max_ns);
-		jw_key(w, "p50_ns");
-		jw_u64(w, rows[i].p50_ns);
-		jw_key(w, "p90_ns");
-		jw_u64(w, rows[i].p90_ns);
-		jw_key(w, "p99_ns");
-		jw_u64(w, rows[i].p99_ns);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
 }
 
 /*
@@ -510,62 +383,6 @@ static int take_sample(pid_t pid, bool hist, struct sample *sm)
 	return 0;
 }
 
-struct bucket {
-	uint64_t lo, hi, count;
-};
-
-/* @class's buckets of a fault_hist document, less those of @prev. */
-static size_t class_buckets(const struct kv_doc *cur, const struct kv_doc *prev,
-			    const char *class, struct bucket **out)
-{
-	struct bucket *b = NULL;
-	size_t n = 0, i, j;
-
-	for (i = 0; i < cur->n; i++) {
-		const struct kv_line *l = &cur->lines[i];
-		const char *c = kv_get(l, "class");
-		uint64_t lo = kv_u64_or(l, "lo_ns", 0), cnt = kv_u64_or(l, "count", 0), pc = 0;
-
-		if (!kv_is_data(l) || !c || strcmp(c, class))
-			continue;
-		for (j = 0; prev && j < prev->n; j++) {
-			const struct kv_line *pl = &prev->lines[j];
-			const char *q = kv_get(pl, "class");
-
-			if (q && !strcmp(q, class) && kv_u64_or(pl, "lo_ns", 1) == lo) {
-				pc = kv_u64_or(pl, "count", 0);
-				break;
-			}
-		}
-		if (cnt <= pc)
-			continue;
-		b = xrealloc(b, (n + 1) * sizeof(*b));
-		b[n].lo = lo;
-		b[n].hi = kv_u64_or(l, "hi_ns", lo);
-		b[n++].count = cnt - pc;
-	}
-	*out = b;
-	return n;
-}
-
-/* As the module computes them: the middle of the bucket holding the rank. */
-static uint64_t bucket_percentile(const struct bucket *b, size_t n, uint64_t total,
-				  unsigned int pct, uint64_t min, uint64_t max)
-{
-	uint64_t rank = (total * pct + 99) / 100, seen = 0, v;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		seen += b[i].count;
-		if (seen >= rank)
-			break;
-	}
-	if (i == n)
-		return max;
-	v = b[i].lo + (b[i].hi - b[i].lo) / 2;
-	return v < min ? min : v > max ? max : v;
-}
-
 /*
  * The faults between two samples: counts and sums are differences,
  * percentiles come from the difference of the histograms, min and max are
@@ -604,74 +421,6 @@ static struct fstat_row *interval_rows(const struct sample *cur, const struct sa
 		free(b);
 	}
 	return d;
-}
-
-static int cmp_bucket(const void *a, const void *b)
-{
-	const struct bucket *x = a, *y = b;
-
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-/*
- * The rows of several targets added up (a process tree): counts, sums,
- * min and max; percentiles from the sum of their histograms.  Class
- * names point into stats[0].
- */
-struct fstat_row *fault_rows_sum(const struct kv_doc *stats, const struct kv_doc *hists,
-				 size_t ndocs, size_t *nrows)
-{
-	struct fstat_row *out, *rows;
-	size_t n, i, d, k, j, nr;
-
-	fault_stats_rows(&stats[0], &out, nrows);
-	for (i = 0; i < *nrows; i++) {
-		struct fstat_row *o = &out[i];
-		struct bucket *all = NULL, *b;
-		size_t nall = 0, nb;
-
-		o->count = o->sum_ns = o->max_ns = 0;
-		o->min_ns = UINT64_MAX;
-		for (d = 0; d < ndocs; d++) {
-			fault_stats_rows(&stats[d], &rows, &nr);
-			for (k = 0; k < nr; k++) {
-				if (strcmp(rows[k].class, o->class) || !rows[k].count)
-					continue;
-				o->count += rows[k].count;
-				o->sum_ns += rows[k].sum_ns;
-				if (rows[k].min_ns < o->min_ns)
-					o->min_ns = rows[k].min_ns;
-				if (rows[k].max_ns > o->max_ns)
-					o->max_ns = rows[k].max_ns;
-			}
-			free(rows);
-			nb = class_buckets(&hists[d], NULL, o->class, &b);
-			for (k = 0; k < nb; k++) {
-				for (j = 0; j < nall && all[j].lo != b[k].lo; j++)
-					;
-				if (j == nall) {
-					all = xrealloc(all, (nall + 1) * sizeof(*all));
-					all[nall++] = b[k];
-				} else {
-					all[j].count += b[k].count;
-				}
-			}
-			free(b);
-		}
-		if (!o->count) {
-			o->min_ns = 0;
-			o->p50_ns = o->p90_ns = o->p99_ns = 0;
-			free(all);
-			continue;
-		}
-		qsort(all, nall, sizeof(*all), cmp_bucket);
-		n = nall;
-		o->p50_ns = bucket_percentile(all, n, o->count, 50, o->min_ns, o->max_ns);
-		o->p90_ns = bucket_percentile(all, n, o->count, 90, o->min_ns, o->max_ns);
-		o->p99_ns = bucket_percentile(all, n, o->count, 99, o->min_ns, o->max_ns);
-		free(all);
-	}
-	return out;
 }
 
 static const char *clock_time(char *buf, size_t size)
@@ -769,6 +518,49 @@ static void wait_interval(pid_t pid, double interval)
 	}
 }
 
+struct faults_opts {
+	bool hist, stream, cumulative;
+	double interval, duration;
+	uint64_t count;
+};
+
+static int faults_opt(int opt, const char *arg, void *ctx)
+{
+	struct faults_opts *o = ctx;
+
+	switch (opt) {
+	case 'H':
+		o->hist = true;
+		return -1;
+	case 's':
+		o->stream = true;
+		return -1;
+	case 'i':
+		if (parse_seconds(arg, &o->interval))
+			return cmd_usage_err("faults", "--interval takes seconds > 0, not '%s'", arg);
+		return -1;
+	case 'C':
+		class_filter = arg;
+		return -1;
+	case 'F':
+		hist_fine = true;
+		return -1;
+	case 'U':
+		o->cumulative = true;
+		return -1;
+	case 'd':
+		if (parse_seconds(arg, &o->duration))
+			return cmd_usage_err("faults", "--duration takes seconds > 0, not '%s'", arg);
+		return -1;
+	case 'c':
+		if (parse_dec_u64(arg, &o->count) || !o->count)
+			return cmd_usage_err("faults", "--count takes a number > 0, not '%s'", arg);
+		return -1;
+	default:
+		return CMD_OPT_OTHER;
+	}
+}
+
 int do_faults(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -784,66 +576,29 @@ int do_faults(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sample cur = { 0 }, prev = { 0 };
-	bool hist = false, do_stream = false, added = false, cumulative = false;
-	bool per_interval, have_prev = false;
-	double interval = 0, duration = 0;
-	uint64_t count = 0, iter;
+	struct faults_opts o = { 0 };
+	bool added = false, per_interval, have_prev = false;
+	uint64_t iter;
 	char dir[4096];
 	pid_t pid;
-	int opt, ret, rc = EXIT_OK;
+	int ret, rc = EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:Fd:Uo:jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'H':
-			hist = true;
-			break;
-		case 's':
-			do_stream = true;
-			break;
-		case 'i':
-			if (parse_seconds(optarg, &interval))
-				return cmd_usage_err("faults", "--interval takes seconds > 0, not '%s'", optarg);
-			break;
-		case 'C':
-			class_filter = optarg;
-			break;
-		case 'F':
-			hist_fine = true;
-			break;
-		case 'U':
-			cumulative = true;
-			break;
-		case 'd':
-			if (parse_seconds(optarg, &duration))
-				return cmd_usage_err("faults", "--duration takes seconds > 0, not '%s'", optarg);
-			break;
-		case 'c':
-			if (parse_dec_u64(optarg, &count) || !count)
-				return cmd_usage_err("faults", "--count takes a number > 0, not '%s'", optarg);
-			break;
-		default:
-			ret = cmd_common_opt("faults", opt, argv);
-			if (ret >= 0)
-				return ret;
-		}
-	}
-	ret = pid_arg("faults", argc, argv, &pid);
+	ret = cmd_preamble("faults", argc, argv, ":Hsi:c:C:Fd:Uo:jh", opts, faults_opt, &o,
+			   &pid, NULL, NULL);
 	if (ret >= 0)
 		return ret;
-	if (optind < argc)
-		return cmd_usage_err("faults", "unexpected argument '%s'", argv[optind]);
-	if (do_stream && (hist || interval > 0))
+	if (o.stream && (o.hist || o.interval > 0))
 		return cmd_usage_err("faults", "--stream goes alone (not with --hist or --interval)");
-	if (count && !do_stream && interval <= 0)
+	if (o.count && !o.stream && o.interval <= 0)
 		return cmd_usage_err("faults", "--count needs --stream or --interval");
-	if (duration > 0 && !do_stream && interval <= 0)
+	if (o.duration > 0 && !o.stream && o.interval <= 0)
 		return cmd_usage_err("faults", "--duration needs --stream or --interval");
 	if (mmu_preflight())
 		return EXIT_ERR;
 	mmu_target_path(pid, NULL, dir, sizeof(dir));
 	if (access(dir, F_OK)) {
 		/* Counting starts when a process becomes a target. */
-		if (!do_stream && interval <= 0) {
+		if (!o.stream && o.interval <= 0) {
 			p_err("process %d is not a target: no faults were counted", pid);
 			p_hint("trace it from now with `mmuscope faults %d --interval 1`, or from exec with `mmuscope run -- CMD`", pid);
 			return EXIT_ERR;
@@ -855,41 +610,41 @@ int do_faults(int argc, char **argv)
 	if (rc)
 		goto out;
 	install_stop_handlers();
-	if (duration > 0)
-		deadline = mono_now() + duration;
-	if (do_stream) {
-		rc = stream(pid, count);
+	if (o.duration > 0)
+		deadline = mono_now() + o.duration;
+	if (o.stream) {
+		rc = stream(pid, o.count);
 		goto out;
 	}
 	/*
 	 * --interval: each sample covers the interval before it (a baseline
 	 * first), unless --cumulative asks for the counts since the start.
 	 */
-	per_interval = interval > 0 && !cumulative;
+	per_interval = o.interval > 0 && !o.cumulative;
 	if (per_interval) {
 		if (take_sample(pid, true, &prev)) {
 			rc = EXIT_ERR;
 			goto out;
 		}
 		have_prev = true;
-		wait_interval(pid, interval);
+		wait_interval(pid, o.interval);
 	}
 	for (iter = 0; !mmu_stop; iter++) {
 		struct fstat_row *irows = NULL;
 		bool last = false;
 
-		if (interval > 0 && !target_alive(pid))
+		if (o.interval > 0 && !target_alive(pid))
 			last = true;	/* this sample has its final counts */
-		if (take_sample(pid, hist || per_interval, &cur)) {
+		if (take_sample(pid, o.hist || per_interval, &cur)) {
 			rc = EXIT_ERR;
 			break;
 		}
-		if (interval > 0 && !json_output && use_color)
+		if (o.interval > 0 && !json_output && use_color)
 			printf("\033[H\033[2J");
 		if (per_interval)
 			irows = interval_rows(&cur, &prev);
 		show(pid, &cur, irows ? irows : cur.rows, have_prev ? &prev : NULL,
-		     have_prev ? cur.t - prev.t : interval, per_interval, hist);
+		     have_prev ? cur.t - prev.t : o.interval, per_interval, o.hist);
 		free(irows);
 		sample_free(&prev);
 		prev = cur;
@@ -901,11 +656,11 @@ int do_faults(int argc, char **argv)
 			ended("the traced process exited");
 			break;
 		}
-		if (interval <= 0 || (count && iter + 1 >= count) || past_deadline())
+		if (o.interval <= 0 || (o.count && iter + 1 >= o.count) || past_deadline())
 			break;
 		if (!json_output && !use_color)
 			printf("\n");
-		wait_interval(pid, interval);
+		wait_interval(pid, o.interval);
 	}
 	sample_free(&prev);
 out:

@@ -157,22 +157,7 @@ static int add_target(pid_t pid)
 
 	snprintf(buf, sizeof(buf), "+%d\n", pid);
 	ret = mmu_write_file("targets", buf);
-	switch (-ret) {
-	case 0:
-		return 0;
-	case ESRCH:
-		p_err("no such process: %d", pid);
-		break;
-	case EEXIST:
-		p_err("%d is already a target", pid);
-		break;
-	case EINVAL:
-		p_err("%d cannot be a target (kernel thread or thread id; see dmesg)", pid);
-		break;
-	default:
-		p_err("adding target %d: %s", pid, strerror(-ret));
-	}
-	return -1;
+	return ret ? mmu_explain_add(pid, -ret) : 0;
 }
 
 int do_load(int argc, char **argv)
@@ -436,22 +421,10 @@ int do_status(int argc, char **argv)
 			jw_kv_line(w, vl);
 		}
 		jw_key(w, "targets");
-		if (!reachable)
-			jw_null(w);
-		else
-			jw_arr_begin(w);
-		for (i = 0; reachable && i < npids; i++) {
-			jw_obj_begin(w);
-			jw_key(w, "pid");
-			jw_i64(w, pids[i]);
-			jw_key(w, "comm");
-			jw_str(w, proc_comm(pids[i], comm, sizeof(comm)));
-			jw_key(w, "alive");
-			jw_bool(w, target_alive(pids[i]));
-			jw_obj_end(w);
-		}
 		if (reachable)
-			jw_arr_end(w);
+			jw_targets(w, pids, npids);
+		else
+			jw_null(w);
 		jw_obj_end(w);
 		jw_destroy(w);
 	} else {

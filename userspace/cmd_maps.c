@@ -707,15 +707,32 @@ static int parse_range(const char *s, struct maps_filter *f)
 	return parse_addr(a, &f->lo) || parse_addr(dash + 1, &f->hi) || f->hi <= f->lo ? -1 : 0;
 }
 
-/* Parse "PID" as the single positional argument of a per-process command. */
-int pid_arg(const char *name, int argc, char **argv, pid_t *pid)
+struct maps_opts {
+	bool raw, runs;
+	struct maps_filter f;
+};
+
+static int maps_opt(int opt, const char *arg, void *ctx)
 {
-	if (optind >= argc)
-		return cmd_usage_err(name, "missing PID");
-	if (parse_pid(argv[optind], pid))
-		return cmd_usage_err(name, "'%s' is not a pid", argv[optind]);
-	optind++;
-	return -1;
+	struct maps_opts *o = ctx;
+
+	switch (opt) {
+	case 'r':
+		o->raw = true;
+		return -1;
+	case 'R':
+		o->runs = true;
+		return -1;
+	case 'a':
+		if (parse_range(arg, &o->f))
+			return cmd_usage_err("maps", "--addr takes ADDR or START-END (0x hex or decimal), not '%s'", arg);
+		return -1;
+	case 'v':
+		o->f.name = arg;
+		return -1;
+	default:
+		return CMD_OPT_OTHER;
+	}
 }
 
 int do_maps(int argc, char **argv)
@@ -728,45 +745,23 @@ int do_maps(int argc, char **argv)
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct maps_filter f = { 0 };
+	struct maps_opts o = { 0 };
+	struct maps_filter *f = &o.f;
 	struct vma_set vs = { 0 };
 	struct maps_totals t;
 	struct kv_doc doc;
-	bool raw = false, runs = false, added;
+	bool added;
 	pid_t pid;
-	int opt, ret;
+	int ret;
 
-	while ((opt = getopt_long(argc, argv, ":rRa:v:o:jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'r':
-			raw = true;
-			break;
-		case 'R':
-			runs = true;
-			break;
-		case 'a':
-			if (parse_range(optarg, &f))
-				return cmd_usage_err("maps", "--addr takes ADDR or START-END (0x hex or decimal), not '%s'", optarg);
-			break;
-		case 'v':
-			f.name = optarg;
-			break;
-		default:
-			ret = cmd_common_opt("maps", opt, argv);
-			if (ret >= 0)
-				return ret;
-		}
-	}
-	ret = pid_arg("maps", argc, argv, &pid);
+	ret = cmd_preamble("maps", argc, argv, ":rRa:v:o:jh", opts, maps_opt, &o, &pid, NULL, NULL);
 	if (ret >= 0)
 		return ret;
-	if (optind < argc)
-		return cmd_usage_err("maps", "unexpected argument '%s'", argv[optind]);
-	if (raw && (f.hi || f.name))
+	if (o.raw && (f->hi || f->name))
 		return cmd_usage_err("maps", "--raw is the module's text unchanged: no filters");
 	if (mmu_target_attach(pid, &added))
 		return EXIT_ERR;
-	if (!runs && !raw) {
+	if (!o.runs && !o.raw) {
 		/* /proc first: the runs are then placed in VMAs as they stream by. */
 		if (mmu_root_overridden() || proc_vmas(pid, &vs))
 			vs.from_proc = false;
@@ -784,9 +779,9 @@ int do_maps(int argc, char **argv)
 			return EXIT_ERR;
 		}
 		if (json_output)
-			vma_json(pid, &vs, &f);
+			vma_json(pid, &vs, f);
 		else
-			vma_text(pid, &vs, &f);
+			vma_text(pid, &vs, f);
 		vma_set_free(&vs);
 		return EXIT_OK;
 	}
@@ -794,11 +789,11 @@ int do_maps(int argc, char **argv)
 	mmu_target_detach(pid, added);
 	if (ret)
 		return EXIT_ERR;
-	filter_doc(&doc, &f);
+	filter_doc(&doc, f);
 	tally(&doc, &t);
 	if (json_output)
-		print_json(pid, &doc, &t, raw);
-	else if (raw)
+		print_json(pid, &doc, &t, o.raw);
+	else if (o.raw)
 		print_raw(&doc);
 	else
 		print_table(pid, &doc, &t);

@@ -303,18 +303,11 @@ int do_summary(int argc, char **argv)
 	struct kv_doc doc;
 	bool added;
 	pid_t pid;
-	int opt, ret;
+	int ret;
 
-	while ((opt = getopt_long(argc, argv, ":o:jh", opts, NULL)) != -1) {
-		ret = cmd_common_opt("summary", opt, argv);
-		if (ret >= 0)
-			return ret;
-	}
-	ret = pid_arg("summary", argc, argv, &pid);
+	ret = cmd_preamble("summary", argc, argv, ":o:jh", opts, NULL, NULL, &pid, NULL, NULL);
 	if (ret >= 0)
 		return ret;
-	if (optind < argc)
-		return cmd_usage_err("summary", "unexpected argument '%s'", argv[optind]);
 	if (mmu_target_attach(pid, &added))
 		return EXIT_ERR;
 	ret = mmu_read_target_doc(pid, "summary", &doc);

@@ -127,18 +127,7 @@ static void list(void)
 	if (json_output) {
 		struct jw *w = jw_new(stdout, false);
 
-		jw_arr_begin(w);
-		for (i = 0; i < n; i++) {
-			jw_obj_begin(w);
-			jw_key(w, "pid");
-			jw_i64(w, pids[i]);
-			jw_key(w, "comm");
-			jw_str(w, proc_comm(pids[i], comm, sizeof(comm)));
-			jw_key(w, "alive");
-			jw_bool(w, target_alive(pids[i]));
-			jw_obj_end(w);
-		}
-		jw_arr_end(w);
+		jw_targets(w, pids, n);
 		jw_destroy(w);
 	} else {
 		printf("%s%-8s %-16s %s%s\n", col(C_BOLD), "PID", "COMM", "STATE", col(C_RESET));

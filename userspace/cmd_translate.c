@@ -155,22 +155,18 @@ int do_translate(int argc, char **argv)
 	bool added;
 	uint64_t va;
 	pid_t pid;
-	int opt, ret, rc = EXIT_ERR;
+	int ret, nrest, rc = EXIT_ERR;
+	char **rest;
 
-	while ((opt = getopt_long(argc, argv, ":o:jh", opts, NULL)) != -1) {
-		ret = cmd_common_opt("translate", opt, argv);
-		if (ret >= 0)
-			return ret;
-	}
-	ret = pid_arg("translate", argc, argv, &pid);
+	ret = cmd_preamble("translate", argc, argv, ":o:jh", opts, NULL, NULL, &pid, &rest, &nrest);
 	if (ret >= 0)
 		return ret;
-	if (optind >= argc)
+	if (nrest < 1)
 		return cmd_usage_err("translate", "missing ADDR");
-	if (parse_addr(argv[optind], &va))
-		return cmd_usage_err("translate", "'%s' is not an address (use 0x for hex)", argv[optind]);
-	if (optind + 1 < argc)
-		return cmd_usage_err("translate", "unexpected argument '%s'", argv[optind + 1]);
+	if (parse_addr(rest[0], &va))
+		return cmd_usage_err("translate", "'%s' is not an address (use 0x for hex)", rest[0]);
+	if (nrest > 1)
+		return cmd_usage_err("translate", "unexpected argument '%s'", rest[1]);
 	if (mmu_target_attach(pid, &added))
 		return EXIT_ERR;
 	snprintf(rel, sizeof(rel), "%d/translate", pid);

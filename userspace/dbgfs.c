@@ -395,6 +395,26 @@ void mmu_temp_target(pid_t pid, bool temp)
 	memcpy(temp_cmd[free_slot], cmd, sizeof(cmd));
 }
 
+/* The targets as a JSON array of {pid, comm, alive}. */
+void jw_targets(struct jw *w, const pid_t *pids, size_t n)
+{
+	char comm[64];
+	size_t i;
+
+	jw_arr_begin(w);
+	for (i = 0; i < n; i++) {
+		jw_obj_begin(w);
+		jw_key(w, "pid");
+		jw_i64(w, pids[i]);
+		jw_key(w, "comm");
+		jw_str(w, proc_comm(pids[i], comm, sizeof(comm)));
+		jw_key(w, "alive");
+		jw_bool(w, target_alive(pids[i]));
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 /* Not gone, not a zombie: /proc/PID/stat's state.  Always for a fake tree. */
 bool target_alive(pid_t pid)
 {
@@ -480,4 +500,34 @@ void mmu_target_detach(pid_t pid, bool added)
 	snprintf(buf, sizeof(buf), "-%d\n", pid);
 	mmu_write_file("targets", buf);
 	mmu_temp_target(pid, false);
+}
+
+/*
+ * The base page size of the data: this machine's, except for a tree read
+ * through MMUSCOPE_DEBUGFS, which may come from a kernel with other pages
+ * (a 4K x86 tree read on a 16K arm64 machine): its version line says.
+ */
+uint64_t base_page_size(void)
+{
+	static uint64_t ps;
+	struct kv_doc doc;
+	char path[4096], *buf;
+	uint64_t v;
+	size_t i;
+
+	if (ps)
+		return ps;
+	if (mmu_root_overridden()) {
+		snprintf(path, sizeof(path), "%s/version", mmu_root());
+		if (!mmu_read_path(path, &buf, NULL)) {
+			kv_parse_buf(buf, &doc);
+			for (i = 0; i < doc.n && !ps; i++)
+				if (!kv_u64(&doc.lines[i], "page_size", &v) && v)
+					ps = v;
+			kv_doc_free(&doc);
+		}
+	}
+	if (!ps)
+		ps = (uint64_t)sysconf(_SC_PAGESIZE);
+	return ps;
 }

@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* mmuscope reader: global options and the subcommand dispatcher. */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "mmuscope.h"
-
-bool json_output;
-bool use_color;
-const char *prog = "mmuscope";
 
 static const struct cmd cmds[] = {
 	{ "load", do_load, "[--pid PID]... [--follow] [MODULE.ko]",
@@ -80,7 +75,7 @@ static const struct cmd cmds[] = {
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
-const struct cmd *cmd_find(const char *name)
+static const struct cmd *cmd_find(const char *name)
 {
 	size_t i;
 
@@ -88,65 +83,6 @@ const struct cmd *cmd_find(const char *name)
 		if (!strcmp(cmds[i].name, name))
 			return &cmds[i];
 	return NULL;
-}
-
-void cmd_usage(const struct cmd *c, FILE *f, const char *extra)
-{
-	if (!c)
-		return;
-	fprintf(f, "usage: %s %s %s\n\n%s\n", prog, c->name, c->args, c->help);
-	if (extra)
-		fprintf(f, "\n%s", extra);
-	fprintf(f, "\ncommon options:\n");
-	if (!(c->flags & CMD_NO_JSON))
-		fprintf(f, "  -j, --json       JSON on stdout (errors as JSON on stderr)\n");
-	if (!(c->flags & CMD_OWN_OUTPUT))
-		fprintf(f, "  -o, --output FILE  write to FILE, replaced only if the command succeeds\n");
-	fprintf(f, "  -h, --help       this help\n");
-}
-
-/* A usage error: message, pointer to --help, exit code 2. */
-int cmd_usage_err(const char *name, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	p_err("%s", buf);
-	if (!json_output)
-		fprintf(stderr, "Try '%s %s --help'.\n", prog, name);
-	return EXIT_USAGE;
-}
-
-/*
- * Options every subcommand shares.  Returns -1 to go on parsing, else the
- * exit code.  Optstrings start with ':' and opterr is 0, so unknown
- * options and missing arguments come here and are reported once, in the
- * current output mode.
- */
-int cmd_common_opt(const char *name, int opt, char **argv)
-{
-	switch (opt) {
-	case 'j':
-		json_output = true;
-		use_color = false;
-		return -1;
-	case 'h':
-		cmd_usage(cmd_find(name), stdout, NULL);
-		return EXIT_OK;
-	case 'o':
-		if (cmd_find(name)->flags & CMD_OWN_OUTPUT)
-			return cmd_usage_err(name, "%s has no -o", name);
-		return output_open(optarg) ? EXIT_ERR : -1;
-	case ':':
-		return cmd_usage_err(name, "option '%s' needs an argument", argv[optind - 1]);
-	default:
-		if (optopt)
-			return cmd_usage_err(name, "unknown option '-%c'", optopt);
-		return cmd_usage_err(name, "unknown option '%s'", argv[optind - 1]);
-	}
 }
 
 static void usage(FILE *f)
@@ -224,5 +160,6 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0;	/* glibc: restart getopt for the subcommand */
 	opterr = 0;
+	cmd_current = c;
 	return output_finish(c->fn(argc, argv));
 }
