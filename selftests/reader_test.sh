@@ -525,6 +525,16 @@ tc_fake_small_fixes() {
 	expect_rc 0 || return 1
 	grep -q 'class="sigsegv"\|class="cow"' "$T/out" && die_case "prom: series of empty classes" && return 1
 	grep -q 'mmu_page_faults_total{pid="4242",class="major"} 10' "$T/out" || die_case "prom: major series missing" || return 1
+	# --by none: no pid label; --by comm: one per command name.
+	MMUSCOPE_DEBUGFS=$FAKE mmu prom --by none
+	expect_rc 0 || return 1
+	grep -q 'pid=' "$T/out" && die_case "prom --by none has pid labels" && return 1
+	grep -q '^mmu_page_faults_total{class="all"} 1500$' "$T/out" || die_case "prom --by none: all" || return 1
+	grep -q '^mmu_summary_pt_pte 3$' "$T/out" || die_case "prom --by none: summary gauge" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu prom --by comm
+	grep -q '^mmu_page_faults_total{comm="[^"]*",class="major"} 10$' "$T/out" || die_case "prom --by comm" || return 1
+	mmu prom --by tty
+	[ "$rc" = 2 ] || die_case "--by tty accepted" || return 1
 	# translate of an address no VMA covers says so.
 	printf '# mmuscope translate format=1\nlevel=pgd index=0 entry=0x0 flags=\nva=0x0 unmapped_at=vma\n' >"$T/tr0.tpl"
 	serve_translate "$T/tr0.tpl"

@@ -65,9 +65,12 @@ static const struct cmd cmds[] = {
 	  "counts CMD's own process only, with a warning when getrusage (children\n"
 	  "included) counts more.  --duration S sends CMD SIGTERM after S seconds;\n"
 	  "SIGTERM and SIGHUP sent to mmuscope are passed on to CMD.", CMD_OWN_OUTPUT },
-	{ "prom", do_prom, "[PID...] [-o FILE]",
+	{ "prom", do_prom, "[PID...] [--by pid|comm|none] [-o FILE]",
 	  "Prometheus text exposition of every target (or PIDs), for\n"
-	  "node_exporter's textfile collector (-o writes FILE atomically).", CMD_NO_JSON },
+	  "node_exporter's textfile collector (-o writes FILE atomically).\n"
+	  "Classes without faults have no series.  Every pid is a label value,\n"
+	  "so with many (followed) targets the series multiply: --by comm adds\n"
+	  "the targets up by command name, --by none into one set of series.", CMD_NO_JSON },
 	{ "check", do_check, "PID [--stop]",
 	  "Cross-check the module's maps of PID against /proc/PID/pagemap (both\n"
 	  "directions); exit 1 on any mismatch.  --stop freezes PID meanwhile.", 0 },
