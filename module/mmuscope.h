@@ -76,6 +76,9 @@ ssize_t mmu_copy_input(char *buf, size_t size, const char __user *ubuf,
 void mmu_views_create(struct mmu_target *t);
 void mmu_views_load_report(struct mmu_target *t, bool dump);
 
+/* vmas.c: <pid>/vmas, the per-VMA rollup */
+void mmu_vmas_create(struct mmu_target *t);
+
 /* faults.c: hooks, per-target stats and event stream */
 int mmu_faults_init(void);
 void mmu_faults_exit(void);
