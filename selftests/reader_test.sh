@@ -273,7 +273,20 @@ tc_fake_maps_vmas() {
 	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242 --vma demo
 	[ "$(grep -c '^0000' "$T/out")" = 1 ] && grep -q 'demo$' "$T/out" || die_case "--vma NAME" || return 1
 	MMUSCOPE_DEBUGFS=$FAKE mmu maps 4242 --addr 12-3
-	[ "$rc" = 2 ] || die_case "--addr 12-3 accepted"
+	[ "$rc" = 2 ] || die_case "--addr 12-3 accepted" || return 1
+	# A module with <pid>/vmas: its rollup, no run summed up here.
+	mkdir -p "$FAKE/4245"
+	cat >"$FAKE/4245/vmas" <<'EOF2'
+# mmuscope vmas format=1
+start=0x400000 end=0x800000 perms=rw-p vma=anon backing=anon rss_4k=8192 rss_2m=2097152 rss_1g=0 accessed=2105344 dirty=4096 swapped=12288 special=4096 pte_tables=1
+start=0x7ffc00000000 end=0x7ffc00003000 perms=rw-p vma=[stack] backing=anon rss_4k=12288 rss_2m=0 rss_1g=0 accessed=12288 dirty=12288 swapped=0 special=0 pte_tables=1
+EOF2
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4245
+	rm -rf "$FAKE/4245"
+	expect_rc 0 || return 1
+	grep -Eq '^0000000000400000 0000000000800000 rw-p +4M +2.0M +8K +2M +- +2.0M +4K +12K +100% +4K  anon$' "$T/out" ||
+		die_case "vmas row" || return 1
+	[ "$(grep -c '^0000' "$T/out")" = 2 ] || die_case "not 2 rows from vmas"
 }
 
 tc_fake_maps_json() {
@@ -1048,7 +1061,7 @@ tc_real_summary_vs_vmpte() {
 	with_workload || { skip_case "$why"; return; }
 	kill -STOP "$WLPID"
 	mmu --color=never summary "$WLPID"
-	vm=$(sed -n 's/^VmPTE: *\([0-9]*\) kB/\1/p' /proc/$WLPID/status)
+	vm=$(awk '$1 == "VmPTE:" { print $2 }' /proc/$WLPID/status)
 	kill -CONT "$WLPID"
 	expect_rc 0 || return 1
 	sed -n '/PAGE TABLES/,/VmPTE/p' "$T/out"
@@ -1071,8 +1084,12 @@ tc_real_maps_vmas_vs_smaps() {
 	with_workload || { skip_case "$why"; return; }
 	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
 	kill -STOP "$WLPID"
+	# Twice: from the module's vmas rollup, and summing up its runs.
+	MMUSCOPE_NO_VMAS=1 mmu -j maps "$WLPID"
+	mv "$T/out" "$T/fromruns"
 	mmu -j maps "$WLPID"
 	cp /proc/$WLPID/smaps "$T/smaps"
+	cp "$T/out" "$T/vmas.json"
 	mmu2rc=$rc
 	mmu --color=never maps "$WLPID" --addr "$(wl_get thp)"
 	cp "$T/out" "$T/one"
@@ -1101,7 +1118,15 @@ for v,k in zip(d["vmas"],sm):
        (k["name"]=="" and v["huge_bytes"]!=k.get("AnonHugePages",0)):
         bad.append((v["start"],k["name"],v["rss_bytes"],k["Rss"],v["huge_bytes"],k.get("AnonHugePages"),v["swapped_bytes"],k.get("Swap")))
 print(len(sm),"VMAs,",sum(v["rss_bytes"] for v in d["vmas"]),"bytes RSS")
-assert not bad, bad' "$T/out" "$T/smaps" || die_case "per-VMA rows != smaps"
+assert not bad, bad' "$T/vmas.json" "$T/smaps" || die_case "per-VMA rows != smaps" || return 1
+	[ -e $ROOT/$WLPID/vmas ] || echo "(module without vmas: both views summed up the runs)"
+	py 'import json,sys
+a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
+k=("start","end","rss_bytes","accessed_bytes","dirty_bytes","swapped_bytes","huge_bytes","special_bytes","pte_tables")
+d=[(x["start"],[(f,x[f],y[f]) for f in k if x[f]!=y[f]]) for x,y in zip(a["vmas"],b["vmas"])]
+d=[x for x in d if x[1]]
+assert len(a["vmas"])==len(b["vmas"]) and not d, d' "$T/vmas.json" "$T/fromruns" ||
+		die_case "vmas rollup != the runs summed up"
 }
 
 # Item 7: maps of a fragmented process (every other page touched) is no
