@@ -1122,10 +1122,14 @@ assert not bad, bad' "$T/vmas.json" "$T/smaps" || die_case "per-VMA rows != smap
 	[ -e $ROOT/$WLPID/vmas ] || echo "(module without vmas: both views summed up the runs)"
 	py 'import json,sys
 a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
-k=("start","end","rss_bytes","accessed_bytes","dirty_bytes","swapped_bytes","huge_bytes","special_bytes","pte_tables")
+k=("start","end","rss_bytes","accessed_bytes","dirty_bytes","swapped_bytes","huge_bytes","special_bytes")
 d=[(x["start"],[(f,x[f],y[f]) for f in k if x[f]!=y[f]]) for x,y in zip(a["vmas"],b["vmas"])]
 d=[x for x in d if x[1]]
-assert len(a["vmas"])==len(b["vmas"]) and not d, d' "$T/vmas.json" "$T/fromruns" ||
+assert len(a["vmas"])==len(b["vmas"]) and not d, d
+# The runs only show the PTE tables holding an entry in the VMA; the
+# module also meets those it shares with a neighbour and are empty here.
+p=[(x["start"],x["pte_tables"],y["pte_tables"]) for x,y in zip(a["vmas"],b["vmas"]) if x["pte_tables"]<y["pte_tables"]]
+assert not p, p' "$T/vmas.json" "$T/fromruns" ||
 		die_case "vmas rollup != the runs summed up"
 }
 
@@ -1156,10 +1160,11 @@ print(os.getpid(), flush=True); time.sleep(600)' >"$T/frag.pid" &
 	tp=$(best pmap -X $fp)
 	tm=$(best "$MMU" maps $fp)
 	tr=$(best "$MMU" maps $fp --runs)
+	tn=$(export MMUSCOPE_NO_VMAS=1; best "$MMU" maps $fp)
 	runs=$(grep -c . $ROOT/$fp/maps)
 	echo "-$fp" >$ROOT/targets
 	kill $fp; wait $fp 2>/dev/null
-	echo "$runs runs: pmap -X $tp ms, mmuscope maps $tm ms, maps --runs $tr ms"
+	echo "$runs runs: pmap -X $tp ms, mmuscope maps $tm ms, maps --runs $tr ms, maps summing the runs $tn ms"
 	[ "$runs" -gt 30000 ] || die_case "only $runs runs: not fragmented" || return 1
 	[ "$tm" -le "$tp" ] || die_case "maps took $tm ms, pmap -X $tp ms"
 }
