@@ -1165,6 +1165,7 @@ print(os.getpid(), flush=True); time.sleep(600)' >"$T/frag.pid" &
 	echo "-$fp" >$ROOT/targets
 	kill $fp; wait $fp 2>/dev/null
 	echo "$runs runs: pmap -X $tp ms, mmuscope maps $tm ms, maps --runs $tr ms, maps summing the runs $tn ms"
+	echo "# maps_speed: $runs runs: pmap -X $tp ms, maps $tm ms, maps --runs $tr ms, maps from runs $tn ms" >&3
 	[ "$runs" -gt 30000 ] || die_case "only $runs runs: not fragmented" || return 1
 	[ "$tm" -le "$tp" ] || die_case "maps took $tm ms, pmap -X $tp ms"
 }
