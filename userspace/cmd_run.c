@@ -224,6 +224,7 @@ static struct member *find_member(struct tree *t, pid_t pid)
  */
 static void scan_children(struct tree *t, const pid_t *before, size_t nbefore)
 {
+	char comm[sizeof(t->m[0].comm)];
 	pid_t *now = NULL;
 	size_t n = 0, i;
 
@@ -240,10 +241,11 @@ static void scan_children(struct tree *t, const pid_t *before, size_t nbefore)
 			memset(m, 0, sizeof(*m));
 			m->pid = now[i];
 		}
-		if (!m->comm[0]) {
-			proc_comm(m->pid, m->comm, sizeof(m->comm));
+		if (!m->comm[0])
 			mmu_temp_target(m->pid, true);	/* out again if we die */
-		}
+		/* Again while it lives: a child seen before its exec is "sh". */
+		if (proc_comm(m->pid, comm, sizeof(comm))[0])
+			memcpy(m->comm, comm, sizeof(comm));
 	}
 	free(now);
 }
