@@ -105,6 +105,9 @@ ssize_t mmu_copy_input(char *buf, size_t size, const char __user *ubuf,
 extern const struct mmu_target_part mmu_views_part;
 void mmu_views_load_report(struct mmu_target *t, bool dump);
 
+/* vmas.c: <pid>/vmas, the per-VMA rollup */
+void mmu_vmas_create(struct mmu_target *t);
+
 /* faults.c: hooks, per-target stats and event stream */
 extern const struct mmu_target_part mmu_faults_part;
 int mmu_faults_init(void);

@@ -142,7 +142,7 @@ levels=4 vmas=4 vma_bytes=8413184
 present_4k=5 present_2m=2 present_1g=0 present_pages=1029 present_bytes=4214784
 swapped=2 migration=0 device=0 hwpoison=0 marker=0 nonpresent_other=0
 anon=1026 file=3 special=0 accessed=1029 dirty=1027 softdirty=0 protnone=0 writable=1027
-pt_pgd=1 pt_p4d=0 pt_pud=2 pt_pmd=2 pt_pte=3 pt_pages=8 pt_bytes=32768
+pt_pgd=1 pt_p4d=0 pt_pud=2 pt_pmd=2 pt_pte=3 pt_deposited=2 pt_pages=10 pt_bytes=40960
 thp_candidates=1 tlb_entries_saved=511 future_key=7
 EOF
 	cat >"$FAKE/4242/fault_stats" <<'EOF'
@@ -152,6 +152,7 @@ class=minor count=1490 sum_ns=2500000 min_ns=300 max_ns=40000 p50_ns=1400 p90_ns
 class=major count=10 sum_ns=500000 min_ns=20000 max_ns=90000 p50_ns=45000 p90_ns=80000 p99_ns=90000
 class=sigsegv count=0 sum_ns=0 min_ns=0 max_ns=0 p50_ns=0 p90_ns=0 p99_ns=0
 class=write count=900 sum_ns=1800000 min_ns=400 max_ns=30000 p50_ns=1600 p90_ns=3100 p99_ns=21000
+class=cow count=0 sum_ns=0 min_ns=0 max_ns=0 p50_ns=0 p90_ns=0 p99_ns=0
 tracing=on entry=tracepoint lost=0 nmissed=0 unpaired=0 nested=0 slot_overflow=0
 EOF
 	cat >"$FAKE/4242/fault_hist" <<'EOF'
@@ -179,14 +180,14 @@ EOF
 serve_translate() {
 	rm -f "$FAKE/4242/translate"
 	mkfifo "$FAKE/4242/translate"
-	( cat "$FAKE/4242/translate" >"$T/written"; cat "$T/translate.tpl" >"$FAKE/4242/translate" ) &
+	( cat "$FAKE/4242/translate" >"$T/written"; cat "${1:-$T/translate.tpl}" >"$FAKE/4242/translate" ) &
 }
 
 tc_help_everywhere() {
 	mmu --help; expect_rc 0 || return 1
 	grep -q 'commands:' "$T/out" || die_case "no command list" || return 1
 	mmu maps -h; expect_rc 0 || return 1
-	for c in load unload status maps translate summary faults run prom check; do
+	for c in load unload status targets maps translate summary faults run prom check; do
 		mmu $c --help; expect_rc 0 || return 1
 		grep -q "usage: mmuscope $c" "$T/out" || die_case "$c --help" || return 1
 	done
@@ -232,7 +233,7 @@ tc_fake_maps_raw_is_verbatim() {
 }
 
 tc_fake_maps_table() {
-	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242 --runs
 	expect_rc 0 || return 1
 	grep -q '^/usr/bin/demo  (file)$' "$T/out" || die_case "no VMA group header" || return 1
 	grep -q '0x200000-0x2003ff' "$T/out" || die_case "2M run PFN range" || return 1
@@ -243,13 +244,62 @@ tc_fake_maps_table() {
 	grep -q 'present 4\.0*M' "$T/out" ||
 		die_case "totals" || return 1
 	grep -q "$(printf '\033')" "$T/out" && die_case "colour escape codes when not a tty" && return 1
-	MMUSCOPE_DEBUGFS=$FAKE mmu --color=always maps 4242
-	grep -q "$(printf '\033')\[" "$T/out" || die_case "--color=always gave no colour"
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=always maps 4242 --runs
+	grep -q "$(printf '\033')\[" "$T/out" || die_case "--color=always gave no colour" || return 1
+	# Filters on the runs: an address range, a VMA name.
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242 --runs --addr 0x7f0000400000-0x7f0000502000
+	expect_rc 0 || return 1
+	grep -q 'swap 1:0x2a' "$T/out" && grep -q '2x4K pte  0x2f510 (same page)' "$T/out" ||
+		die_case "--addr: runs in the range missing" || return 1
+	grep -q 'stack\|0x200000' "$T/out" && die_case "--addr: runs outside the range" && return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242 --runs --vma stack
+	[ "$(grep -c '^  0000' "$T/out")" = 1 ] || die_case "--vma stack: not one run"
+}
+
+# Item 7: one row per VMA by default (here from the runs' names: a fake
+# tree has no /proc/PID/maps), with RSS by page size, swap, huge share.
+tc_fake_maps_vmas() {
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242
+	expect_rc 0 || return 1
+	grep -q '^START .* RSS .* 4K .* 2M .*ACCESSD .*DIRTY .*SWAP .*HUGE .*PTE-TBL  NAME' "$T/out" ||
+		die_case "no per-VMA header" || return 1
+	[ "$(grep -c '^0000' "$T/out")" = 3 ] || die_case "not 3 VMA rows" || return 1
+	# anon: 4M in 2M pages (all huge), 8K swapped, the zero page not in RSS.
+	grep -Eq '^00007f0000000000 00007f0000503000 .* 4M +- +4M +4M +4M +8K +100% .* anon$' "$T/out" ||
+		die_case "anon row" || return 1
+	grep -Eq '^total .* 3 VMAs$' "$T/out" || die_case "total row" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242 --addr 0x7ffc00001000
+	[ "$(grep -c '^0000' "$T/out")" = 1 ] && grep -q '\[stack\]$' "$T/out" || die_case "--addr ADDR" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4242 --vma demo
+	[ "$(grep -c '^0000' "$T/out")" = 1 ] && grep -q 'demo$' "$T/out" || die_case "--vma NAME" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu maps 4242 --addr 12-3
+	[ "$rc" = 2 ] || die_case "--addr 12-3 accepted" || return 1
+	# A module with <pid>/vmas: its rollup, no run summed up here.
+	mkdir -p "$FAKE/4245"
+	cat >"$FAKE/4245/vmas" <<'EOF2'
+# mmuscope vmas format=1
+start=0x400000 end=0x800000 perms=rw-p vma=anon backing=anon rss_4k=8192 rss_2m=2097152 rss_1g=0 accessed=2105344 dirty=4096 swapped=12288 special=4096 pte_tables=1
+start=0x7ffc00000000 end=0x7ffc00003000 perms=rw-p vma=[stack] backing=anon rss_4k=12288 rss_2m=0 rss_1g=0 accessed=12288 dirty=12288 swapped=0 special=0 pte_tables=1
+EOF2
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4245
+	rm -rf "$FAKE/4245"
+	expect_rc 0 || return 1
+	grep -Eq '^0000000000400000 0000000000800000 rw-p +4M +2.0M +8K +2M +- +2.0M +4K +12K +100% +4K  anon$' "$T/out" ||
+		die_case "vmas row" || return 1
+	[ "$(grep -c '^0000' "$T/out")" = 2 ] || die_case "not 2 rows from vmas"
 }
 
 tc_fake_maps_json() {
 	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
 	MMUSCOPE_DEBUGFS=$FAKE mmu -j maps 4242
+	expect_rc 0 || return 1
+	py 'import json,sys
+d=json.load(open(sys.argv[1]))
+v={x["name"]:x for x in d["vmas"]}
+a=v["anon"]
+assert a["rss_by_pagesize"]["2M"]==4<<20 and a["swapped_bytes"]==0x2000 and a["special_bytes"]==0x3000, a
+assert a["huge_bytes"]==4<<20 and v["[stack]"]["dirty_bytes"]==0x3000, v' "$T/out" || die_case "per-VMA JSON" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j maps 4242 --runs
 	expect_rc 0 || return 1
 	py 'import json,sys
 d=json.load(open(sys.argv[1]))
@@ -297,8 +347,14 @@ tc_fake_summary() {
 	grep -q '1G entries' "$T/out" && die_case "empty 1G line" && return 1
 	grep -Eq '^  p4d +folded' "$T/out" || die_case "folded p4d" || return 1
 	grep -Eq '^  pte +3 +12K' "$T/out" || die_case "pte tables" || return 1
-	grep -Eq '^  total +8 +32K +0.78% of present memory' "$T/out" || die_case "page-table total" || return 1
-	grep -q 'would save 511 TLB entries' "$T/out" || die_case "TLB entries saved" || return 1
+	grep -Eq '^  total +10 +40K +0.97% of present memory' "$T/out" || die_case "page-table total" || return 1
+	# Item 6: the rows add up to the total (deposited tables have a row),
+	# and what would be saved are leaf entries, not TLB entries.
+	grep -Eq '^  pte, deposited +2 +8K' "$T/out" || die_case "no deposited row" || return 1
+	grep -Eq '^  as VmPTE counts +36K' "$T/out" || die_case "no VmPTE line" || return 1
+	grep -q 'OTHER' "$T/out" && grep -q 'pt_deposited' "$T/out" && die_case "pt_deposited under OTHER" && return 1
+	grep -q 'with 1 PMD entry instead of 512 PTEs' "$T/out" || die_case "THP candidates wording" || return 1
+	grep -q 'TLB entries' "$T/out" && die_case "still 'TLB entries'" && return 1
 	grep -Eq '^  future_key +7' "$T/out" || die_case "unknown key not shown"
 }
 
@@ -356,16 +412,39 @@ for l in open(sys.argv[1]): json.loads(l)' "$T/out" || die_case "interval JSON l
 tc_fake_faults_stream() {
 	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --stream --count 2
 	expect_rc 0 || return 1
-	[ "$(grep -c '^4242 ' "$T/out")" = 2 ] || die_case "--count 2 events" || return 1
+	[ "$(grep -Ec '^[0-9:.]{15} +[0-9]+ 4242 ' "$T/out")" = 2 ] || die_case "--count 2 events" || return 1
 	grep -q 'demo-thr' "$T/out" || die_case "comm column" || return 1
+	# Item 8: a time column, the handler time in a column of its own.
+	grep -q '^TIME .*HANDLER' "$T/out" || die_case "no TIME/HANDLER columns" || return 1
+	grep -q 'handler_ns=' "$T/out" && die_case "raw handler_ns= in the text" && return 1
 	grep -q '3 events lost' "$T/out" || die_case "lost line" || return 1
 	have_py || return 0
 	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242 --stream
 	expect_rc 0 || return 1
 	py 'import json,sys
 ev=[json.loads(l) for l in open(sys.argv[1])]
-assert len(ev)==4 and ev[1]=={"lost":3} and ev[2]["tid"]==4243 and ev[3]["lat_ns"]==2100' "$T/out" ||
+assert len(ev)==4 and ev[1]=={"lost":3} and ev[2]["tid"]==4243 and ev[3]["lat_ns"]==2100
+import time
+assert abs(ev[0]["time"]-time.time())<86400*365, ev[0]' "$T/out" ||
 		die_case "stream JSON lines"
+}
+
+# Item 2: --class is checked against the module's classes, named classes
+# show when empty, and the stream keeps the events of those classes.
+tc_fake_faults_class() {
+	MMUSCOPE_DEBUGFS=$FAKE mmu faults 4242 --class bogus
+	[ "$rc" = 2 ] || die_case "--class bogus exited $rc, expected 2" || return 1
+	grep -q 'all,minor,major,sigsegv,write,cow' "$T/err" || die_case "no class list in the error" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --class sigsegv,major
+	expect_rc 0 || return 1
+	grep -Eq '^sigsegv +0 ' "$T/out" || die_case "named empty class not shown" || return 1
+	grep -q '^minor' "$T/out" && die_case "unnamed class shown" && return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --stream --class cow
+	expect_rc 0 || return 1
+	[ "$(grep -Ec '^[0-9:.]{15} +[0-9]+ 4242 ' "$T/out")" = 1 ] && grep -q ',cow$' "$T/out" ||
+		die_case "--stream --class cow: not just the cow event" || return 1
+	mmu faults --help
+	grep -q 'first_touch' "$T/out" || die_case "--help does not list the classes"
 }
 
 tc_fake_prom() {
@@ -397,6 +476,97 @@ assert val("mmu_info","mmu_info",levels="4")==1' "$T/out" || die_case "Prometheu
 	expect_rc 0 || return 1
 	[ -s "$T/mmu.prom" ] && [ ! -s "$T/out" ] || die_case "-o FILE" || return 1
 	ls "$T"/mmu.prom.tmp.* >/dev/null 2>&1 && die_case "temporary file left" && return 1
+	return 0
+}
+
+# Item 6: --interval shows the faults of each interval, percentiles from
+# the difference of the histograms, with a time; --cumulative the totals.
+tc_fake_faults_interval() {
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	F=$FAKE/4242
+	cp "$F/fault_stats" "$T/fs.orig"; cp "$F/fault_hist" "$T/fh.orig"
+	# 100 more faults, all in the 64 us bucket.
+	sed 's/^class=all count=1500 sum_ns=3000000 min_ns=300 max_ns=90000/class=all count=1600 sum_ns=10000000 min_ns=300 max_ns=90000/' \
+		"$T/fs.orig" >"$T/fs.new"
+	sed 's/^class=all lo_ns=65536 hi_ns=73728 count=10$/class=all lo_ns=65536 hi_ns=73728 count=110/' \
+		"$T/fh.orig" >"$T/fh.new"
+	( sleep 1.5; mv "$T/fs.new" "$F/fault_stats"; mv "$T/fh.new" "$F/fault_hist" ) &
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242 --interval 3 --count 1
+	wait
+	cp "$T/fs.orig" "$F/fault_stats"; cp "$T/fh.orig" "$F/fault_hist"
+	expect_rc 0 || return 1
+	py 'import json,sys,time
+d=json.loads(open(sys.argv[1]).readline())
+s={r["class"]:r for r in d["stats"]}
+a=s["all"]
+assert a["count"]==100 and a["sum_ns"]==7000000, a
+assert 65536<=a["p50_ns"]<=73728 and 65536<=a["p99_ns"]<=73728, a
+assert s["minor"]["count"]==0, s["minor"]
+assert d["cumulative"] is False and 2<d["interval_s"]<10, d
+assert abs(d["time"]-time.time())<600, d["time"]' "$T/out" || die_case "per-interval sample" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242 --interval 0.1 --count 1 --cumulative
+	expect_rc 0 || return 1
+	py 'import json,sys
+d=json.loads(open(sys.argv[1]).readline())
+a=[r for r in d["stats"] if r["class"]=="all"][0]
+assert a["count"]==1500 and a["p50_ns"]==1500 and d["cumulative"] is True, d' "$T/out" ||
+		die_case "--cumulative sample" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --interval 0.1 --count 1
+	grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2}  pid 4242 .* in 0\.[0-9]+ s' "$T/out" || die_case "no time in the text sample"
+}
+
+# Item 8's smaller ones, against the fake tree.
+tc_fake_small_fixes() {
+	# prom -o for a non-target: exit 1, the file left as it was.
+	echo old >"$T/keep.prom"
+	MMUSCOPE_DEBUGFS=$FAKE mmu prom 4243 -o "$T/keep.prom"
+	expect_rc 1 || return 1
+	[ "$(cat "$T/keep.prom")" = old ] || die_case "prom -o replaced the file on error" || return 1
+	ls "$T"/keep.prom.tmp.* >/dev/null 2>&1 && die_case "temporary file left" && return 1
+	# prom --help does not offer -j; -o is offered by every output command.
+	mmu prom --help
+	grep -q -- '--json' "$T/out" && die_case "prom --help lists --json" && return 1
+	for c in status targets maps translate summary faults prom check; do
+		mmu $c --help
+		grep -q -- '--output FILE' "$T/out" || die_case "$c --help offers no -o" || return 1
+	done
+	MMUSCOPE_DEBUGFS=$FAKE mmu summary 4242 -o "$T/sum.txt"
+	expect_rc 0 || return 1
+	[ ! -s "$T/out" ] && grep -q 'PAGE TABLES' "$T/sum.txt" || die_case "summary -o" || return 1
+	# Item 7: prom drops the series of classes without faults.
+	MMUSCOPE_DEBUGFS=$FAKE mmu prom
+	expect_rc 0 || return 1
+	grep -q 'class="sigsegv"\|class="cow"' "$T/out" && die_case "prom: series of empty classes" && return 1
+	grep -q 'mmu_page_faults_total{pid="4242",class="major"} 10' "$T/out" || die_case "prom: major series missing" || return 1
+	# --by none: no pid label; --by comm: one per command name.
+	MMUSCOPE_DEBUGFS=$FAKE mmu prom --by none
+	expect_rc 0 || return 1
+	grep -q 'pid=' "$T/out" && die_case "prom --by none has pid labels" && return 1
+	grep -q '^mmu_page_faults_total{class="all"} 1500$' "$T/out" || die_case "prom --by none: all" || return 1
+	grep -q '^mmu_summary_pt_pte 3$' "$T/out" || die_case "prom --by none: summary gauge" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu prom --by comm
+	grep -q '^mmu_page_faults_total{comm="[^"]*",class="major"} 10$' "$T/out" || die_case "prom --by comm" || return 1
+	mmu prom --by tty
+	[ "$rc" = 2 ] || die_case "--by tty accepted" || return 1
+	# translate of an address no VMA covers says so.
+	printf '# mmuscope translate format=1\nlevel=pgd index=0 entry=0x0 flags=\nva=0x0 unmapped_at=vma\n' >"$T/tr0.tpl"
+	serve_translate "$T/tr0.tpl"
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never translate 4242 0x0
+	wait
+	grep -q 'no VMA' "$T/out" || die_case "translate 0x0: no 'no VMA'" || return 1
+	grep -q 'no entry at vma' "$T/out" && die_case "translate 0x0: 'no entry at vma'" && return 1
+	# Escaped VMA names (the module writes ' ' as \040) shown as the kernel spells them.
+	mkdir -p "$FAKE/4244"
+	printf 'start=0x1000 end=0x2000 pages=1 pagesize=4K level=pte pfn=0x10 flags=r,u raw=0x10025 vma=/tmp/a\\040b\\040(deleted) backing=file\n' >"$FAKE/4244/maps"
+	cat "$FAKE/4244/maps"
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4244
+	cat "$T/out"
+	grep -q '/tmp/a b (deleted)' "$T/out" || { rm -rf "$FAKE/4244"; die_case "VMA name not unescaped"; return 1; }
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never maps 4244 --runs
+	rm -rf "$FAKE/4244"
+	expect_rc 0 || return 1
+	grep -q '/tmp/a b (deleted)' "$T/out" || die_case "VMA name not unescaped" || return 1
+	grep -q '040' "$T/out" && die_case "raw \\040 shown" && return 1
 	return 0
 }
 
@@ -483,6 +653,7 @@ tc_real_load_errors() {
 	mmu load "$T/bad.ko"
 	expect_rc 1 || return 1
 	grep -q 'invalid module format\|could not load' "$T/err" || die_case "bad module text" || return 1
+	grep -q 'libkmod' "$T/err" && die_case "libkmod's own log on stderr" && return 1
 	[ -d /sys/module/mmuscope ] && die_case "loaded" && return 1
 	return 0
 }
@@ -536,7 +707,18 @@ tc_real_not_root() {
 	grep -q 'root' "$T/err" || die_case "no 'root' in the message" || return 1
 	as_nobody "$MMU" unload >"$T/out" 2>"$T/err"
 	rc=$?
-	expect_rc 1
+	expect_rc 1 || return 1
+	# Item 8: no "targets: 0" after the error, and check says why.
+	"$MMU" load >/dev/null 2>&1
+	as_nobody "$MMU" --color=never status >"$T/out" 2>"$T/err"
+	cat "$T/out" "$T/err"
+	grep -q 'targets:' "$T/out" && { "$MMU" unload >/dev/null 2>&1; die_case "non-root status lists 'targets:'"; return 1; }
+	as_nobody "$MMU" check 1 >"$T/out" 2>"$T/err"
+	rc=$?
+	cat "$T/err"
+	"$MMU" unload >/dev/null 2>&1
+	expect_rc 1 || return 1
+	grep -q 'root' "$T/err" || die_case "check as nobody does not say root"
 }
 
 tc_real_load_pid_and_views() {
@@ -550,7 +732,7 @@ tc_real_load_pid_and_views() {
 	grep -q "\"pid\":$WLPID" "$T/out" && grep -q "\"pid\":$other" "$T/out" ||
 		die_case "targets not both listed" || return 1
 	[ -r $ROOT/$WLPID/maps ] || { skip_case "module has no maps view yet (walker not merged)"; return; }
-	mmu --color=never maps "$WLPID"
+	mmu --color=never maps "$WLPID" --runs
 	expect_rc 0 || return 1
 	grep -q '\[stack\]' "$T/out" || die_case "no [stack] group" || return 1
 	mmu maps "$WLPID" --raw
@@ -578,7 +760,7 @@ tc_real_maps_json_vs_smaps() {
 	ps=$(py 'import os; print(os.sysconf("SC_PAGE_SIZE"))')
 	[ $((ps * ps / 8)) -le "$(wl_get thp_len)" ] ||
 		{ skip_case "a PMD leaf ($((ps * ps / 8)) bytes with $ps-byte pages) exceeds the workload's THP window"; return; }
-	mmu -j maps "$WLPID"
+	mmu -j maps "$WLPID" --runs
 	expect_rc 0 || return 1
 	# The kernel's view: AnonHugePages of the THP window's VMA in smaps.
 	# The workload's window holds 4 PMD leaves (2M, or 32M with 16K pages)
@@ -655,6 +837,23 @@ regions=[(int(lay[k],16), int(lay[k],16)+int(lay[k+"_len"])) for k in ("anon","t
 inside=[e for e in ev if "va" in e and any(a<=int(e["va"],16)<b for a,b in regions)]
 assert len(inside)>=10, (len(inside), ev[:3])' "$T/stream" "$WLOUT" || die_case "stream addresses" || return 1
 	fi
+	# --class on the real stream: only write faults, as the events' own
+	# error codes say (x86: bit 1 of err is a write).
+	timeout 120 "$MMU" -j faults "$WLPID" --stream --class write --count 5 --duration 30 >"$T/stream" 2>"$T/err" &
+	sp=$!
+	sleep 2
+	kill -USR1 "$WLPID"
+	wait $sp
+	nev=$(grep -c '"class"' "$T/stream")
+	nw=$(grep -c '"class":"[^"]*write' "$T/stream")
+	echo "--class write: $nev events, $nw with write"
+	[ "$nev" -ge 1 ] && [ "$nev" = "$nw" ] || die_case "--stream --class write let other events through" || return 1
+	if [ "$(uname -m)" = x86_64 ] && have_py; then
+		py 'import json,sys
+for l in open(sys.argv[1]):
+    e=json.loads(l)
+    if "err" in e: assert int(e["err"],16)&2, e' "$T/stream" || die_case "a --class write event without the write bit in err" || return 1
+	fi
 	mmu -j faults "$WLPID" --interval 0.2 --count 2
 	expect_rc 0 || return 1
 	[ "$(grep -c '"stats"' "$T/out")" = 2 ] || die_case "--interval --count 2" || return 1
@@ -699,6 +898,312 @@ print("module", s["all"], "rusage", ru)' "$T/run.json"
 	grep -q 'cannot run /nonexistent/command' "$T/err" || die_case "exec error text"
 }
 
+# is_target PID: the module lists PID in its targets file.
+is_target() { grep -qx "$1" $ROOT/targets; }
+
+# faulter: a process that faults all the time, not a target; its pid in
+# $FPID.  A shell running commands does not do (dash runs them through
+# vfork), one forking for command substitutions does: copy on write.
+start_faulter() {
+	sh -c 'while :; do a=$(echo x); done' &
+	FPID=$!
+}
+stop_faulter() { kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; }
+
+# Item 1: a temporary target is taken out again whatever ends the reader
+# (SIGPIPE of `| head`, SIGTERM), and --stream/--interval end when the
+# traced process exits or --duration passes.
+tc_real_temp_targets_removed() {
+	with_workload || { skip_case "$why"; return; }
+	[ -r $ROOT/$WLPID/fault_stats ] || { skip_case "module has no fault_stats yet"; return; }
+	start_faulter
+	f0=$(stat_faults $FPID); sleep 1; f1=$(stat_faults $FPID)
+	echo "faulter $FPID: $((f1 - f0)) faults in 1 s"
+	[ $((f1 - f0)) -gt 20 ] || { stop_faulter; die_case "the faulter does not fault"; return 1; }
+	for mode in "--stream" "--interval 0.2"; do
+		# shellcheck disable=SC2086
+		timeout 120 "$MMU" --color=never faults "$FPID" $mode | head -n 3 >"$T/out"
+		echo "faults $mode | head -3:"; cat "$T/out"
+		[ "$(wc -l <"$T/out")" = 3 ] || { stop_faulter; die_case "$mode: not 3 lines"; return 1; }
+		i=0
+		while is_target "$FPID" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		is_target "$FPID" && { stop_faulter; die_case "$mode | head -3 left $FPID a target"; return 1; }
+	done
+	"$MMU" faults "$FPID" --interval 0.2 >/dev/null 2>&1 &
+	rp=$!
+	sleep 2
+	is_target "$FPID" || { kill $rp; stop_faulter; die_case "--interval did not make $FPID a target"; return 1; }
+	kill -TERM $rp; wait $rp
+	is_target "$FPID" && { stop_faulter; die_case "SIGTERM left $FPID a target"; return 1; }
+	"$MMU" faults "$FPID" --stream >/dev/null 2>&1 &
+	rp=$!
+	sleep 2
+	kill -INT $rp; wait $rp
+	stop_faulter
+	is_target "$FPID" && die_case "SIGINT left $FPID a target" && return 1
+	return 0
+}
+
+tc_real_loops_end_with_process() {
+	with_workload || { skip_case "$why"; return; }
+	[ -r $ROOT/$WLPID/fault_stats ] || { skip_case "module has no fault_stats yet"; return; }
+	for mode in "--stream" "--interval 0.3"; do
+		sleep 3 &
+		sp=$!
+		tb=$(date +%s)
+		# shellcheck disable=SC2086
+		timeout 60 "$MMU" --color=never faults $sp $mode >"$T/out" 2>"$T/err"
+		rc=$?
+		t=$(($(date +%s) - tb))
+		echo "faults $mode of a 3 s sleep: rc $rc after $t s"; tail -n 2 "$T/err"
+		wait $sp
+		expect_rc 0 || return 1
+		[ $t -le 30 ] || die_case "$mode ran $t s after the process exited" || return 1
+		grep -q 'exited' "$T/err" || die_case "$mode: no 'exited' note" || return 1
+		is_target $sp && die_case "$mode left $sp a target" && return 1
+	done
+	# An idle process: --count 10 never comes, --duration ends it.
+	sleep 120 &
+	sp=$!
+	tb=$(date +%s)
+	timeout 60 "$MMU" faults $sp --stream --count 10 --duration 2 >"$T/out" 2>"$T/err"
+	rc=$?
+	t=$(($(date +%s) - tb))
+	kill $sp; wait $sp 2>/dev/null
+	echo "--stream --count 10 --duration 2 on an idle process: rc $rc after $t s"
+	expect_rc 0 || return 1
+	[ $t -le 20 ] || die_case "--duration 2 took $t s" || return 1
+	timeout 60 "$MMU" -j faults "$WLPID" --interval 0.5 --duration 2 >"$T/out" 2>"$T/err"
+	rc=$?
+	nsamp=$(grep -c '"stats"' "$T/out")
+	echo "--interval 0.5 --duration 2: $nsamp samples"
+	expect_rc 0 || return 1
+	[ "$nsamp" -ge 2 ] && [ "$nsamp" -le 6 ] || die_case "--duration 2 gave $nsamp samples of 0.5 s"
+}
+
+# Item 3: targets add/rm/prune, --tree against /proc's parent links.
+tc_real_targets_cli() {
+	with_workload || { skip_case "$why"; return; }
+	sh -c 'sleep 300 & sleep 300 & wait' &
+	tp=$!
+	sleep 1
+	kids=$(for s in /proc/[0-9]*/stat; do
+		set -- $(sed 's/.*) //' "$s" 2>/dev/null)
+		[ "${2:-}" = "$tp" ] && basename "$(dirname "$s")"
+	done)
+	echo "tree $tp: children $kids"
+	[ "$(echo $kids | wc -w)" = 2 ] || { kill $tp; die_case "the test tree has not 2 children"; return 1; }
+	mmu targets add --tree $tp
+	expect_rc 0 || { kill $tp $kids; return 1; }
+	for p in $tp $kids; do
+		is_target $p || { kill $tp $kids; die_case "--tree did not add $p"; return 1; }
+	done
+	mmu --color=never targets
+	grep -Eq "^$tp +sh +running" "$T/out" || { kill $tp $kids; die_case "list: $tp not running sh"; return 1; }
+	mmu targets rm --tree $tp
+	expect_rc 0 || { kill $tp $kids; return 1; }
+	for p in $tp $kids; do
+		is_target $p && { kill $tp $kids; die_case "rm --tree left $p"; return 1; }
+	done
+	mmu targets add $tp
+	expect_rc 0 || { kill $tp $kids; return 1; }
+	mmu targets add $tp
+	expect_rc 1 || { kill $tp $kids; return 1; }
+	grep -q 'already a target' "$T/err" || { kill $tp $kids; die_case "EEXIST text"; return 1; }
+	kill $kids $tp; wait $tp 2>/dev/null
+	mmu --color=never targets
+	grep -Eq "^$tp .* exited" "$T/out" || die_case "list: $tp not exited" || return 1
+	mmu targets prune
+	expect_rc 0 || return 1
+	is_target $tp && die_case "prune left the exited $tp" && return 1
+	is_target "$WLPID" || die_case "prune removed the running workload $WLPID" || return 1
+	mmu targets rm 1
+	expect_rc 1 || return 1
+	mmu targets bogus
+	expect_rc 2
+}
+
+# stat_faults PID: minflt + majflt of /proc/PID/stat (the kernel's count).
+stat_faults() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $8 + $10 }'
+}
+
+# Item 6: the per-interval samples add up to the kernel's count of the
+# faults in between, the first one included.
+tc_real_interval_vs_proc() {
+	with_workload || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	[ -r $ROOT/$WLPID/fault_stats ] || { skip_case "module has no fault_stats yet"; return; }
+	s0=$(stat_faults "$WLPID")
+	timeout 120 "$MMU" -j faults "$WLPID" --interval 1 --duration 10 >"$T/out" 2>"$T/err" &
+	fp=$!
+	sleep 2
+	kill -USR1 "$WLPID"
+	wait $fp
+	rc=$?
+	s1=$(stat_faults "$WLPID")
+	echo "/proc stat faults: $s0 -> $s1"; head -c 600 "$T/out"
+	expect_rc 0 || return 1
+	py 'import json,sys
+ev=[json.loads(l) for l in open(sys.argv[1])]
+want=int(sys.argv[3])-int(sys.argv[2])
+got=sum(r["count"] for e in ev for r in e["stats"] if r["class"]=="all")
+print("samples", len(ev), "sum of per-interval faults", got, "kernel", want)
+assert all("time" in e and e["interval_s"]>0 and e["cumulative"] is False for e in ev)
+assert want>=100, want
+assert abs(got-want)<=want*0.05+50, (got, want)' "$T/out" "$s0" "$s1" ||
+		die_case "per-interval counts do not add up to /proc/PID/stat's"
+}
+
+# Item 6: summary's page-table rows add up to its total, and its VmPTE
+# line is the kernel's VmPTE.
+tc_real_summary_vs_vmpte() {
+	with_workload || { skip_case "$why"; return; }
+	kill -STOP "$WLPID"
+	mmu --color=never summary "$WLPID"
+	vm=$(awk '$1 == "VmPTE:" { print $2 }' /proc/$WLPID/status)
+	kill -CONT "$WLPID"
+	expect_rc 0 || return 1
+	sed -n '/PAGE TABLES/,/VmPTE/p' "$T/out"
+	echo "kernel VmPTE: $vm kB"
+	rows=$(sed -n '/PAGE TABLES/,/^  total/p' "$T/out" | awk '$1 ~ /^(pgd|p4d|pud|pmd|pte)/ && $NF !~ /folded/ { n += ($1 == "pte," ? $3 : $2) } END { print n + 0 }')
+	total=$(awk '$1 == "total" { print $2 }' "$T/out")
+	[ "$rows" = "$total" ] || die_case "page-table rows sum to $rows, total says $total" || return 1
+	kb=$(awk '/as VmPTE counts/ { print $4 }' "$T/out")
+	ps=$(getconf PAGESIZE)
+	# The reader's size is human (e.g. 412K, 1.5M): compare in kB.
+	py 'import sys
+v=sys.argv[1]; u={"B":1/1024,"K":1,"M":1024,"G":1024*1024}[v[-1]]
+assert abs(float(v[:-1])*u-int(sys.argv[2]))<=max(int(sys.argv[2])*0.01,1), (v, sys.argv[2])' "$kb" "$vm" ||
+		die_case "'as VmPTE counts' $kb != kernel VmPTE $vm kB"
+}
+
+# Item 7: maps' per-VMA rows against the kernel: the VMAs of
+# /proc/PID/maps, each one's Rss, AnonHugePages and Swap of smaps.
+tc_real_maps_vmas_vs_smaps() {
+	with_workload || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	kill -STOP "$WLPID"
+	# Twice: from the module's vmas rollup, and summing up its runs.
+	MMUSCOPE_NO_VMAS=1 mmu -j maps "$WLPID"
+	mv "$T/out" "$T/fromruns"
+	mmu -j maps "$WLPID"
+	cp /proc/$WLPID/smaps "$T/smaps"
+	cp "$T/out" "$T/vmas.json"
+	mmu2rc=$rc
+	mmu --color=never maps "$WLPID" --addr "$(wl_get thp)"
+	cp "$T/out" "$T/one"
+	kill -CONT "$WLPID"
+	rc=$mmu2rc
+	expect_rc 0 || return 1
+	cat "$T/one"
+	[ "$(grep -c '^[0-9a-f]\{16\} ' "$T/one")" = 1 ] || die_case "--addr THP: not one VMA" || return 1
+	py 'import json,sys
+d=json.load(open(sys.argv[1]))
+sm=[]; cur=None
+for l in open(sys.argv[2]):
+    f=l.split()
+    if "-" in f[0] and all(c in "0123456789abcdef-" for c in f[0]):
+        s,e=(int(x,16) for x in f[0].split("-")); cur={"start":s,"end":e,"name":" ".join(f[5:])}; sm.append(cur)
+    elif f[0].endswith(":") and len(f)>=3 and f[2]=="kB":
+        cur[f[0][:-1]]=int(f[1])*1024
+ours=[(int(v["start"],16),int(v["end"],16)) for v in d["vmas"]]
+assert ours==[(v["start"],v["end"]) for v in sm], "VMA boundaries differ from /proc/PID/maps"
+assert d["unmatched_runs"]==0, d["unmatched_runs"]
+bad=[]
+for v,k in zip(d["vmas"],sm):
+    if k.get("KernelPageSize",4096)!=k.get("MMUPageSize",4096) or "Private_Hugetlb" in k and (k["Private_Hugetlb"] or k["Shared_Hugetlb"]):
+        continue
+    if v["rss_bytes"]!=k["Rss"] or v["swapped_bytes"]!=k.get("Swap",0) or \
+       (k["name"]=="" and v["huge_bytes"]!=k.get("AnonHugePages",0)):
+        bad.append((v["start"],k["name"],v["rss_bytes"],k["Rss"],v["huge_bytes"],k.get("AnonHugePages"),v["swapped_bytes"],k.get("Swap")))
+print(len(sm),"VMAs,",sum(v["rss_bytes"] for v in d["vmas"]),"bytes RSS")
+assert not bad, bad' "$T/vmas.json" "$T/smaps" || die_case "per-VMA rows != smaps" || return 1
+	[ -e $ROOT/$WLPID/vmas ] || echo "(module without vmas: both views summed up the runs)"
+	py 'import json,sys
+a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
+k=("start","end","rss_bytes","accessed_bytes","dirty_bytes","swapped_bytes","huge_bytes","special_bytes")
+d=[(x["start"],[(f,x[f],y[f]) for f in k if x[f]!=y[f]]) for x,y in zip(a["vmas"],b["vmas"])]
+d=[x for x in d if x[1]]
+assert len(a["vmas"])==len(b["vmas"]) and not d, d
+# The runs only show the PTE tables holding an entry in the VMA; the
+# module also meets those it shares with a neighbour and are empty here.
+p=[(x["start"],x["pte_tables"],y["pte_tables"]) for x,y in zip(a["vmas"],b["vmas"]) if x["pte_tables"]<y["pte_tables"]]
+assert not p, p' "$T/vmas.json" "$T/fromruns" ||
+		die_case "vmas rollup != the runs summed up"
+}
+
+# Item 7: maps of a fragmented process (every other page touched) is no
+# slower than pmap -X, which reads the same page tables through smaps.
+tc_real_maps_speed_vs_pmap() {
+	with_workload || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	command -v pmap >/dev/null || { skip_case "no pmap (procps)"; return; }
+	"$PY" -c 'import mmap,os,sys,time
+m=mmap.mmap(-1, 256<<20)
+for i in range(0, 256<<20, 2*mmap.PAGESIZE): m[i]=1
+print(os.getpid(), flush=True); time.sleep(600)' >"$T/frag.pid" &
+	fp=$!
+	i=0
+	while [ ! -s "$T/frag.pid" ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
+	[ -s "$T/frag.pid" ] || { kill $fp; die_case "fragmenting process did not start"; return 1; }
+	echo $fp >$ROOT/targets
+	best() {	# best of 3, in ms
+		b=
+		for _ in 1 2 3; do
+			s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
+			ms=$(((e - s) / 1000000))
+			[ -z "$b" ] || [ $ms -lt $b ] && b=$ms
+		done
+		echo $b
+	}
+	tp=$(best pmap -X $fp)
+	tm=$(best "$MMU" maps $fp)
+	tr=$(best "$MMU" maps $fp --runs)
+	tn=$(export MMUSCOPE_NO_VMAS=1; best "$MMU" maps $fp)
+	runs=$(grep -c . $ROOT/$fp/maps)
+	echo "-$fp" >$ROOT/targets
+	kill $fp; wait $fp 2>/dev/null
+	echo "$runs runs: pmap -X $tp ms, mmuscope maps $tm ms, maps --runs $tr ms, maps summing the runs $tn ms"
+	echo "# maps_speed: $runs runs: pmap -X $tp ms, maps $tm ms, maps --runs $tr ms, maps from runs $tn ms" >&3
+	[ "$runs" -gt 30000 ] || die_case "only $runs runs: not fragmented" || return 1
+	[ "$tm" -le "$tp" ] || die_case "maps took $tm ms, pmap -X $tp ms"
+}
+
+# Item 5: run counts the whole process tree, as getrusage (children
+# included) does; each followed child with its command name.
+tc_real_run_tree_vs_rusage() {
+	real_preflight || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	[ -d /sys/module/mmuscope ] || "$MMU" load >/dev/null
+	touch32='import mmap; m=mmap.mmap(-1, 32<<20); [m.__setitem__(i, 1) for i in range(0, 32<<20, mmap.PAGESIZE)]'
+	mmu -j run -o "$T/tree.json" -- sh -c "$PY -c '$touch32'; $PY -c '$touch32'; true"
+	grep -q 'not provided by this module' "$T/err" &&
+		{ skip_case "module has no fault_stats yet (faults not merged)"; return; }
+	expect_rc 0 || return 1
+	cat "$T/tree.json"; cat "$T/err"
+	py 'import json,mmap,sys
+d=json.load(open(sys.argv[1]))
+s={r["class"]:r["count"] for r in d["stats"]}
+ru=d["rusage"]["minflt"]+d["rusage"]["majflt"]
+kids=d["children"]
+print("tree", s["all"], "rusage", ru, "command", d["command_faults"], "children", [(k["comm"],k["faults"]) for k in kids])
+assert d["follow"] is True
+assert ru>=2*(32<<20)//mmap.PAGESIZE, ru
+assert abs(s["all"]-ru) <= ru*0.05+50, (s["all"], ru)
+assert s["all"]==d["command_faults"]+sum(k["faults"] for k in kids)
+py=[k for k in kids if k["comm"].startswith("python")]
+assert len(py)>=2 and all(k["faults"]>=(32<<20)//mmap.PAGESIZE for k in py), kids' "$T/tree.json" ||
+		die_case "run's tree count differs from getrusage's" || return 1
+	grep -q 'warning' "$T/err" && die_case "a warning although the counts agree" && return 1
+	# --no-follow: the shell alone, and a warning saying so.
+	mmu run --no-follow -- sh -c "$PY -c '$touch32'; true"
+	expect_rc 0 || return 1
+	grep -q 'warning: .*--no-follow' "$T/err" || die_case "no warning with --no-follow" || return 1
+	is_target "$(cat /proc/sys/kernel/ns_last_pid)" && die_case "a child left a target" && return 1
+	[ "$(cat /sys/module/mmuscope/parameters/follow)" = N ] || die_case "follow left on"
+}
+
 # ---------------------------------------------------------------- main
 
 if ! "$MMU" --version >/dev/null 2>&1; then
@@ -710,14 +1215,18 @@ fi
 make_fake
 echo "TAP version 13"
 for c in help_everywhere usage_errors json_errors_on_stderr fake_not_a_target \
-	 fake_maps_raw_is_verbatim fake_maps_table fake_maps_json fake_translate_tree \
+	 fake_maps_raw_is_verbatim fake_maps_table fake_maps_vmas fake_maps_json fake_translate_tree \
 	 fake_translate_json fake_summary fake_summary_json fake_faults fake_faults_json \
-	 fake_faults_stream fake_prom fake_status; do
+	 fake_faults_stream fake_faults_class fake_faults_interval fake_prom fake_small_fixes \
+	 fake_status; do
 	run_case $c
 done
 for c in real_not_loaded real_load_errors real_load_status_unload real_not_root \
 	 real_load_pid_and_views real_check_vs_pagemap real_maps_json_vs_smaps \
-	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage; do
+	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage \
+	 real_temp_targets_removed real_loops_end_with_process real_targets_cli \
+	 real_interval_vs_proc real_summary_vs_vmpte real_maps_vmas_vs_smaps \
+	 real_maps_speed_vs_pmap real_run_tree_vs_rusage; do
 	run_case $c
 done
 stop_workload

@@ -307,6 +307,15 @@ static void stop_target(pid_t pid)
 	}
 }
 
+static int check_opt(int opt, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (opt != 's')
+		return CMD_OPT_OTHER;
+	*(bool *)ctx = true;	/* --stop */
+	return -1;
+}
+
 int do_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -321,30 +330,23 @@ int do_check(int argc, char **argv)
 	bool added = false, stop = false, any_pfn = false;
 	char path[64];
 	pid_t pid;
-	int opt, ret, rc = EXIT_ERR;
+	int ret, rc = EXIT_ERR;
 
-	while ((opt = getopt_long(argc, argv, ":sjh", opts, NULL)) != -1) {
-		if (opt == 's') {
-			stop = true;
-			continue;
-		}
-		ret = cmd_common_opt("check", opt, argv);
-		if (ret >= 0)
-			return ret;
-	}
-	ret = pid_arg("check", argc, argv, &pid);
+	ret = cmd_preamble("check", argc, argv, ":so:jh", opts, check_opt, &stop, &pid, NULL, NULL);
 	if (ret >= 0)
 		return ret;
-	if (optind < argc)
-		return cmd_usage_err("check", "unexpected argument '%s'", argv[optind]);
 	c.pid = pid;
 	c.ps = base_page_size();
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
 	c.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (c.fd < 0) {
-		p_err("%s: %s", path, strerror(errno));
-		if (errno == ENOENT)
+		int err = errno;
+
+		p_err("%s: %s", path, strerror(err));
+		if (err == ENOENT)
 			p_hint("no such process: %d", pid);
+		else if (err == EACCES || err == EPERM)
+			p_hint("check reads the process's pagemap and the module's root-only files: run mmuscope as root");
 		return EXIT_ERR;
 	}
 	if (mmu_target_attach(pid, &added))

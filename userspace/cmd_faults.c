@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -11,149 +12,64 @@
 #include <unistd.h>
 #include "mmuscope.h"
 
-static volatile sig_atomic_t stop;
+/* --duration S: loops end by then (0: no limit). */
+static double deadline;
 
-static void on_signal(int sig)
+static bool past_deadline(void)
 {
-	(void)sig;
-	stop = 1;
+	return deadline > 0 && mono_now() >= deadline;
 }
 
-/* SIGINT/SIGTERM end the loops: no SA_RESTART, so a blocked read returns. */
-void install_stop_handlers(void)
+/* A stream event whose class=a,b,c list holds a --class name; lost= lines pass. */
+static bool event_selected(const struct kv_line *l)
 {
-	struct sigaction sa;
+	char buf[512], *tok, *save = NULL;
+	const char *c = kv_get(l, "class");
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-int fault_stats_rows(const struct kv_doc *d, struct fstat_row **rows, size_t *n)
-{
-	size_t i;
-
-	*rows = xmalloc((d->n ? d->n : 1) * sizeof(**rows));
-	*n = 0;
-	for (i = 0; i < d->n; i++) {
-		const struct kv_line *l = &d->lines[i];
-		struct fstat_row *r = &(*rows)[*n];
-		const char *c = kv_get(l, "class");
-
-		if (!kv_is_data(l) || !c)
-			continue;
-		memset(r, 0, sizeof(*r));
-		r->class = (char *)c;
-		if (kv_u64(l, "count", &r->count))
-			continue;
-		r->sum_ns = kv_u64_or(l, "sum_ns", 0);
-		r->min_ns = kv_u64_or(l, "min_ns", 0);
-		r->max_ns = kv_u64_or(l, "max_ns", 0);
-		r->p50_ns = kv_u64_or(l, "p50_ns", 0);
-		r->p90_ns = kv_u64_or(l, "p90_ns", 0);
-		r->p99_ns = kv_u64_or(l, "p99_ns", 0);
-		(*n)++;
-	}
-	return 0;
-}
-
-/* --class LIST: comma-separated class names; NULL selects every class. */
-static const char *class_filter;
-
-static bool class_selected(const char *class, const char *dflt)
-{
-	const char *list = class_filter ? class_filter : dflt;
-	size_t n = strlen(class);
-	const char *p;
-
-	if (!list)
+	if (!class_filter || !c)
 		return true;
-	for (p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (!strncmp(p, class, n) && (p[n] == ',' || !p[n]))
+	snprintf(buf, sizeof(buf), "%s", c);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (class_selected(tok, NULL))
 			return true;
 	return false;
 }
 
-static const struct fstat_row *find_row(const struct fstat_row *rows, size_t n, const char *class)
+/*
+ * Every --class name must be one of the module's classes (fault_stats
+ * has them all); a usage error lists them.
+ */
+static int check_classes(pid_t pid)
 {
-	size_t i;
+	char list[1024] = "", bad[128] = "", *copy, *tok, *save = NULL;
+	struct fstat_row *rows;
+	struct kv_doc d;
+	size_t n, i, len = 0;
 
-	for (i = 0; i < n; i++)
-		if (!strcmp(rows[i].class, class))
-			return &rows[i];
-	return NULL;
-}
-
-/* With @prev and @interval, a rate column shows faults/s since @prev. */
-void fault_stats_table(FILE *f, const struct fstat_row *rows, size_t n,
-		       const struct fstat_row *prev, size_t nprev, double interval)
-{
-	char a[6][32];
-	size_t i;
-
-	fprintf(f, "%s%-14s %10s", col(C_BOLD), "CLASS", "COUNT");
-	if (interval > 0)
-		fprintf(f, " %10s", "PER-SEC");
-	fprintf(f, " %9s %9s %9s %9s %9s %9s%s\n", "AVG", "MIN", "P50", "P90", "P99", "MAX", col(C_RESET));
-	for (i = 0; i < n; i++) {
-		const struct fstat_row *r = &rows[i];
-		bool all = !strcmp(r->class, "all");
-
-		if (!all && !r->count)
-			continue;	/* the module lists every class, also empty */
-		if (!class_selected(r->class, NULL))
-			continue;
-		fprintf(f, "%s%-14s%s %10" PRIu64, all ? col(C_BOLD) : "", r->class,
-		       all ? col(C_RESET) : "", r->count);
-		if (interval > 0) {
-			const struct fstat_row *p = prev ? find_row(prev, nprev, r->class) : NULL;
-			uint64_t d = p && r->count >= p->count ? r->count - p->count : r->count;
-
-			fprintf(f, " %10.0f", d / interval);
-		}
-		if (!r->count) {
-			fprintf(f, " %9s %9s %9s %9s %9s %9s\n", "-", "-", "-", "-", "-", "-");
-			continue;
-		}
-		fprintf(f, " %9s %9s %9s %9s %9s %9s\n",
-		       human_ns(r->sum_ns / r->count, a[0], sizeof(a[0])),
-		       human_ns(r->min_ns, a[1], sizeof(a[1])),
-		       human_ns(r->p50_ns, a[2], sizeof(a[2])),
-		       human_ns(r->p90_ns, a[3], sizeof(a[3])),
-		       human_ns(r->p99_ns, a[4], sizeof(a[4])),
-		       human_ns(r->max_ns, a[5], sizeof(a[5])));
+	if (!class_filter)
+		return 0;
+	if (mmu_read_target_doc(pid, "fault_stats", &d))
+		return EXIT_ERR;
+	fault_stats_rows(&d, &rows, &n);
+	copy = xstrdup(class_filter);
+	for (tok = strtok_r(copy, ",", &save); tok && !bad[0]; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < n; i++)
+			if (!strcmp(rows[i].class, tok))
+				break;
+		if (i == n)
+			snprintf(bad, sizeof(bad), "%s", tok);
 	}
-}
-
-void fault_stats_json(struct jw *w, const struct fstat_row *rows, size_t n)
-{
-	size_t i;
-
-	jw_arr_begin(w);
-	for (i = 0; i < n; i++) {
-		if (!class_selected(rows[i].class, NULL))
-			continue;
-		jw_obj_begin(w);
-		jw_key(w, "class");
-		jw_str(w, rows[i].class);
-		jw_key(w, "count");
-		jw_u64(w, rows[i].count);
-		jw_key(w, "sum_ns");
-		jw_u64(w, rows[i].sum_ns);
-		jw_key(w, "min_ns");
-		jw_u64(w, rows[i].min_ns);
-		jw_key(w, "max_ns");
-		jw_u64(w, rows[i].max_ns);
-		jw_key(w, "p50_ns");
-		jw_u64(w, rows[i].p50_ns);
-		jw_key(w, "p90_ns");
-		jw_u64(w, rows[i].p90_ns);
-		jw_key(w, "p99_ns");
-		jw_u64(w, rows[i].p99_ns);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
+	if (!*class_filter || class_filter[strlen(class_filter) - 1] == ',' || strstr(class_filter, ",,"))
+		snprintf(bad, sizeof(bad), "%s", "(empty)");
+	for (i = 0; i < n && len + 1 < sizeof(list); i++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "", rows[i].class);
+	free(copy);
+	free(rows);
+	kv_doc_free(&d);
+	if (!bad[0])
+		return 0;
+	cmd_usage_err("faults", "--class: no class '%s'; the module's classes are %s", bad, list);
+	return EXIT_USAGE;
 }
 
 /*
@@ -253,15 +169,31 @@ static const struct kv_line *tracer_line(const struct kv_doc *d)
 	return NULL;
 }
 
+/* CLOCK_REALTIME - CLOCK_MONOTONIC: the events' ts_ns as wall-clock time. */
+static double mono_to_real;
+
+/* "HH:MM:SS.uuuuuu" local time of a monotonic ns stamp. */
+static const char *event_time(uint64_t ts_ns, char *buf, size_t size)
+{
+	double t = ts_ns / 1e9 + mono_to_real;
+	time_t sec = (time_t)t;
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	snprintf(buf, size, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (long)((t - sec) * 1e6));
+	return buf;
+}
+
 /* One event line: known keys in columns, the rest as they come. */
 static void print_event(const struct kv_line *l)
 {
 	static const char *const known[] = {
 		"pid", "tid", "comm", "va", "ip", "err", "error", "class", "lat_ns",
-		"latency_ns", "ts_ns",
+		"latency_ns", "ts_ns", "handler_ns", "cpu",
 	};
-	char t[32];
-	uint64_t lat, lost;
+	char t[32], h[32], ts[32];
+	uint64_t lat, lost, v;
 	size_t j, k;
 
 	if (!kv_u64(l, "lost", &lost) && l->n == 1) {
@@ -269,11 +201,15 @@ static void print_event(const struct kv_line *l)
 		return;
 	}
 	lat = kv_u64_or(l, "lat_ns", kv_u64_or(l, "latency_ns", 0));
-	printf("%-7s %-7s %-16s %-18s %-18s %-5s %9s  %s",
+	printf("%-15s %3s %-7s %-7s %-16s %-14s %-14s %-5s %9s %9s  %s",
+	       kv_u64(l, "ts_ns", &v) ? "-" : event_time(v, ts, sizeof(ts)),
+	       kv_get(l, "cpu") ?: "-",
 	       kv_get(l, "pid") ?: "-", kv_get(l, "tid") ?: "-", kv_get(l, "comm") ?: "-",
 	       kv_get(l, "va") ?: "-", kv_get(l, "ip") ?: "-",
 	       kv_get(l, "err") ?: kv_get(l, "error") ?: "-",
-	       human_ns(lat, t, sizeof(t)), kv_get(l, "class") ?: "-");
+	       human_ns(lat, t, sizeof(t)),
+	       kv_u64(l, "handler_ns", &v) ? "-" : human_ns(v, h, sizeof(h)),
+	       kv_get(l, "class") ?: "-");
 	for (j = 0; j < l->n; j++) {
 		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			if (!strcmp(l->kv[j].key, known[k]))
@@ -284,17 +220,47 @@ static void print_event(const struct kv_line *l)
 	printf("\n");
 }
 
+/* JSON: the module's keys, and the time as Unix seconds. */
+static void event_json(const struct kv_line *l)
+{
+	struct jw *w = jw_new(stdout, false);
+	uint64_t v;
+	size_t i;
+
+	jw_obj_begin(w);
+	if (!kv_u64(l, "ts_ns", &v)) {
+		jw_key(w, "time");
+		jw_time(w, v / 1e9 + mono_to_real);
+	}
+	for (i = 0; i < l->n; i++) {
+		jw_key(w, l->kv[i].key[0] ? l->kv[i].key : "value");
+		jw_kv_value(w, l->kv[i].val);
+	}
+	jw_obj_end(w);
+	jw_destroy(w);
+}
+
+/*
+ * Why a stream or interval loop ended early, said once on stderr so that
+ * stdout stays data.
+ */
+static void ended(const char *why)
+{
+	if (!json_output)
+		fprintf(stderr, "%s: %s\n", prog, why);
+}
+
 static int stream(pid_t pid, uint64_t count)
 {
 	char path[4096], *buf, *nl, *s;
 	size_t len = 0, cap = 65536;
 	uint64_t seen = 0;
-	struct jw *w;
+	bool draining = false;
 	ssize_t n;
 	int fd;
 
 	mmu_target_path(pid, "faults", path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 && errno == EBUSY) {
 		p_err("%s: another reader has the stream open (one at a time)", path);
 		return EXIT_ERR;
@@ -304,11 +270,20 @@ static int stream(pid_t pid, uint64_t count)
 		return EXIT_ERR;
 	}
 	buf = xmalloc(cap);
+	{
+		struct timespec rt;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		mono_to_real = rt.tv_sec + rt.tv_nsec / 1e9 - mono_now();
+	}
 	if (!json_output)
-		printf("%s%-7s %-7s %-16s %-18s %-18s %-5s %9s  %s%s\n", col(C_BOLD), "PID", "TID",
-		       "COMM", "VA", "IP", "ERR", "LATENCY", "CLASSES", col(C_RESET));
+		printf("%s%-15s %3s %-7s %-7s %-16s %-14s %-14s %-5s %9s %9s  %s%s\n", col(C_BOLD),
+		       "TIME", "CPU", "PID", "TID", "COMM", "VA", "IP", "ERR", "LATENCY", "HANDLER",
+		       "CLASSES", col(C_RESET));
 	fflush(stdout);
-	while (!stop && (!count || seen < count)) {
+	while (!mmu_stop && (!count || seen < count)) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
 		if (len + 1 >= cap) {
 			cap *= 2;
 			buf = xrealloc(buf, cap);
@@ -316,6 +291,23 @@ static int stream(pid_t pid, uint64_t count)
 		n = read(fd, buf + len, cap - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			/* Nothing queued: has the process, the reader or the time gone? */
+			if (draining) {
+				ended("the traced process exited");
+				break;
+			}
+			if (stdout_closed())
+				break;
+			if (past_deadline())
+				break;
+			if (!target_alive(pid)) {
+				draining = true;	/* one more read for its last events */
+				continue;
+			}
+			poll(&pfd, 1, 200);
+			continue;
+		}
 		if (n < 0) {
 			int err = errno;
 
@@ -336,12 +328,12 @@ static int stream(pid_t pid, uint64_t count)
 
 			*nl = '\0';
 			kv_parse_line(s, &l);
-			if (kv_is_data(&l)) {
+			if (kv_is_data(&l) && !event_selected(&l)) {
+				/* not one of --class LIST */
+			} else if (kv_is_data(&l)) {
 				seen += !kv_get(&l, "lost");
 				if (json_output) {
-					w = jw_new(stdout, false);
-					jw_kv_line(w, &l);
-					jw_destroy(w);
+					event_json(&l);
 				} else {
 					print_event(&l);
 				}
@@ -353,70 +345,220 @@ static int stream(pid_t pid, uint64_t count)
 		}
 		len -= s - buf;
 		memmove(buf, s, len);
-		fflush(stdout);
+		if (fflush(stdout) || stdout_closed())
+			break;
 	}
 	free(buf);
 	close(fd);
 	return EXIT_OK;
 }
 
-static int show_once(pid_t pid, bool hist, const struct fstat_row *prev, size_t nprev,
-		     double interval, struct fstat_row **rowsp, size_t *np,
-		     struct kv_doc *statsp)
-{
-	struct kv_doc stats, hd = { 0 };
+/* One reading of a target's counters; rows point into stats. */
+struct sample {
+	struct kv_doc stats, hist;
 	struct fstat_row *rows;
 	size_t n;
-	char comm[64];
+	double t;		/* mono_now() when read */
+};
 
-	if (mmu_read_target_doc(pid, "fault_stats", &stats))
+static void sample_free(struct sample *sm)
+{
+	kv_doc_free(&sm->stats);
+	kv_doc_free(&sm->hist);
+	free(sm->rows);
+	memset(sm, 0, sizeof(*sm));
+}
+
+static int take_sample(pid_t pid, bool hist, struct sample *sm)
+{
+	memset(sm, 0, sizeof(*sm));
+	sm->t = mono_now();
+	if (mmu_read_target_doc(pid, "fault_stats", &sm->stats))
 		return -1;
-	if (hist && mmu_read_target_doc(pid, "fault_hist", &hd)) {
-		kv_doc_free(&stats);
+	if (hist && mmu_read_target_doc(pid, "fault_hist", &sm->hist)) {
+		kv_doc_free(&sm->stats);
 		return -1;
 	}
-	fault_stats_rows(&stats, &rows, &n);
+	fault_stats_rows(&sm->stats, &sm->rows, &sm->n);
+	return 0;
+}
+
+/*
+ * The faults between two samples: counts and sums are differences,
+ * percentiles come from the difference of the histograms, min and max are
+ * exact when they changed in the interval, else the bounds of the first
+ * and last non-empty bucket.
+ */
+static struct fstat_row *interval_rows(const struct sample *cur, const struct sample *prev)
+{
+	struct fstat_row *d = xmalloc((cur->n ? cur->n : 1) * sizeof(*d));
+	size_t i;
+
+	for (i = 0; i < cur->n; i++) {
+		const struct fstat_row *r = &cur->rows[i];
+		const struct fstat_row *p = find_row(prev->rows, prev->n, r->class);
+		struct bucket *b;
+		size_t nb;
+
+		memset(&d[i], 0, sizeof(d[i]));
+		d[i].class = r->class;
+		if (!p || r->count < p->count) {	/* reset meanwhile */
+			d[i] = *r;
+			continue;
+		}
+		d[i].count = r->count - p->count;
+		d[i].sum_ns = r->sum_ns - p->sum_ns;
+		if (!d[i].count)
+			continue;
+		nb = class_buckets(&cur->hist, &prev->hist, r->class, &b);
+		d[i].min_ns = !p->count || r->min_ns < p->min_ns ? r->min_ns :
+			      nb ? (b[0].lo > r->min_ns ? b[0].lo : r->min_ns) : r->min_ns;
+		d[i].max_ns = r->max_ns > p->max_ns ? r->max_ns :
+			      nb ? (b[nb - 1].hi < r->max_ns ? b[nb - 1].hi : r->max_ns) : r->max_ns;
+		d[i].p50_ns = bucket_percentile(b, nb, d[i].count, 50, d[i].min_ns, d[i].max_ns);
+		d[i].p90_ns = bucket_percentile(b, nb, d[i].count, 90, d[i].min_ns, d[i].max_ns);
+		d[i].p99_ns = bucket_percentile(b, nb, d[i].count, 99, d[i].min_ns, d[i].max_ns);
+		free(b);
+	}
+	return d;
+}
+
+static const char *clock_time(char *buf, size_t size)
+{
+	struct timespec rt;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	localtime_r(&rt.tv_sec, &tm);
+	strftime(buf, size, "%H:%M:%S", &tm);
+	return buf;
+}
+
+/*
+ * Print a sample: @rows are cumulative (@prev, when given, for the rate
+ * column) or per interval (@dt seconds, @per_interval).
+ */
+static void show(pid_t pid, const struct sample *cur, const struct fstat_row *rows,
+		 const struct sample *prev, double dt, bool per_interval, bool hist)
+{
+	const struct fstat_row *all = find_row(cur->rows, cur->n, "all");
+	const struct fstat_row *iall = find_row(rows, cur->n, "all");
+	const struct kv_line *tl = tracer_line(&cur->stats);
+	char comm[64], tbuf[32];
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
 	if (json_output) {
 		struct jw *w = jw_new(stdout, false);
 
 		jw_obj_begin(w);
 		jw_key(w, "pid");
 		jw_i64(w, pid);
+		if (dt > 0) {
+			jw_key(w, "time");
+			jw_time(w, rt.tv_sec + rt.tv_nsec / 1e9);
+			jw_key(w, "interval_s");
+			jw_double(w, dt);
+			jw_key(w, "cumulative");
+			jw_bool(w, !per_interval);
+		}
 		jw_key(w, "stats");
-		fault_stats_json(w, rows, n);
-		if (tracer_line(&stats)) {
+		fault_stats_json(w, rows, cur->n);
+		if (tl) {
 			jw_key(w, "tracer");
-			jw_kv_line(w, tracer_line(&stats));
+			jw_kv_line(w, tl);
 		}
 		if (hist) {
 			jw_key(w, "hist");
-			hist_json(w, &hd);
+			hist_json(w, &cur->hist);
 		}
 		jw_obj_end(w);
 		jw_destroy(w);
-	} else {
-		const struct fstat_row *all = find_row(rows, n, "all");
-
-		printf("%spid %d (%s)%s: %" PRIu64 " page faults\n", col(C_BOLD), pid,
-		       proc_comm(pid, comm, sizeof(comm))[0] ? comm : "exited",
-		       col(C_RESET), all ? all->count : 0);
-		const struct kv_line *tl = tracer_line(&stats);
-
-		fault_stats_table(stdout, rows, n, prev, nprev, interval);
-		if (tl) {
-			printf("%stracer:", col(C_DIM));
-			for (size_t j = 0; j < tl->n; j++)
-				printf(" %s=%s", tl->kv[j].key, tl->kv[j].val);
-			printf("%s\n", col(C_RESET));
-		}
-		if (hist)
-			print_hist(&hd);
+		return;
 	}
-	kv_doc_free(&hd);
-	*rowsp = rows;
-	*np = n;
-	*statsp = stats;	/* rows point into it */
-	return 0;
+	proc_comm(pid, comm, sizeof(comm));
+	if (per_interval)
+		printf("%s%s  pid %d (%s)%s: %" PRIu64 " page faults in %.2f s (%" PRIu64
+		       " since it became a target)\n", col(C_BOLD), clock_time(tbuf, sizeof(tbuf)),
+		       pid, comm[0] ? comm : "exited", col(C_RESET), iall ? iall->count : 0, dt,
+		       all ? all->count : 0);
+	else if (dt > 0)
+		printf("%s%s  pid %d (%s)%s: %" PRIu64 " page faults since it became a target\n",
+		       col(C_BOLD), clock_time(tbuf, sizeof(tbuf)), pid, comm[0] ? comm : "exited",
+		       col(C_RESET), all ? all->count : 0);
+	else
+		printf("%spid %d (%s)%s: %" PRIu64 " page faults\n", col(C_BOLD), pid,
+		       comm[0] ? comm : "exited", col(C_RESET), all ? all->count : 0);
+	if (per_interval)
+		fault_stats_table(stdout, rows, cur->n, NULL, 0, dt);
+	else
+		fault_stats_table(stdout, rows, cur->n, prev ? prev->rows : NULL,
+				  prev ? prev->n : 0, dt);
+	if (tl) {
+		printf("%stracer:", col(C_DIM));
+		for (size_t j = 0; j < tl->n; j++)
+			printf(" %s=%s", tl->kv[j].key, tl->kv[j].val);
+		printf("%s\n", col(C_RESET));
+	}
+	if (hist)
+		print_hist(&cur->hist);
+}
+
+/* Sleep @interval in slices: the process may exit, the reader may go. */
+static void wait_interval(pid_t pid, double interval)
+{
+	for (double end = mono_now() + interval; !mmu_stop;) {
+		double left = end - mono_now();
+
+		if (deadline > 0 && deadline < end)
+			left = deadline - mono_now();
+		if (left <= 0 || stdout_closed() || !target_alive(pid))
+			break;
+		poll(NULL, 0, left > 0.2 ? 200 : (int)(left * 1000) + 1);
+	}
+}
+
+struct faults_opts {
+	bool hist, stream, cumulative;
+	double interval, duration;
+	uint64_t count;
+};
+
+static int faults_opt(int opt, const char *arg, void *ctx)
+{
+	struct faults_opts *o = ctx;
+
+	switch (opt) {
+	case 'H':
+		o->hist = true;
+		return -1;
+	case 's':
+		o->stream = true;
+		return -1;
+	case 'i':
+		if (parse_seconds(arg, &o->interval))
+			return cmd_usage_err("faults", "--interval takes seconds > 0, not '%s'", arg);
+		return -1;
+	case 'C':
+		class_filter = arg;
+		return -1;
+	case 'F':
+		hist_fine = true;
+		return -1;
+	case 'U':
+		o->cumulative = true;
+		return -1;
+	case 'd':
+		if (parse_seconds(arg, &o->duration))
+			return cmd_usage_err("faults", "--duration takes seconds > 0, not '%s'", arg);
+		return -1;
+	case 'c':
+		if (parse_dec_u64(arg, &o->count) || !o->count)
+			return cmd_usage_err("faults", "--count takes a number > 0, not '%s'", arg);
+		return -1;
+	default:
+		return CMD_OPT_OTHER;
+	}
 }
 
 int do_faults(int argc, char **argv)
@@ -428,62 +570,35 @@ int do_faults(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "class", required_argument, NULL, 'C' },
 		{ "fine", no_argument, NULL, 'F' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "cumulative", no_argument, NULL, 'U' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct fstat_row *rows = NULL, *prev = NULL;
-	struct kv_doc stats = { 0 }, pstats = { 0 };
-	size_t n = 0, nprev = 0;
-	bool hist = false, do_stream = false, added = false;
-	double interval = 0;
-	uint64_t count = 0, iter;
+	struct sample cur = { 0 }, prev = { 0 };
+	struct faults_opts o = { 0 };
+	bool added = false, per_interval, have_prev = false;
+	uint64_t iter;
 	char dir[4096];
 	pid_t pid;
-	int opt, ret, rc = EXIT_OK;
+	int ret, rc = EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, ":Hsi:c:C:Fjh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'H':
-			hist = true;
-			break;
-		case 's':
-			do_stream = true;
-			break;
-		case 'i':
-			if (parse_seconds(optarg, &interval))
-				return cmd_usage_err("faults", "--interval takes seconds > 0, not '%s'", optarg);
-			break;
-		case 'C':
-			class_filter = optarg;
-			break;
-		case 'F':
-			hist_fine = true;
-			break;
-		case 'c':
-			if (parse_dec_u64(optarg, &count) || !count)
-				return cmd_usage_err("faults", "--count takes a number > 0, not '%s'", optarg);
-			break;
-		default:
-			ret = cmd_common_opt("faults", opt, argv);
-			if (ret >= 0)
-				return ret;
-		}
-	}
-	ret = pid_arg("faults", argc, argv, &pid);
+	ret = cmd_preamble("faults", argc, argv, ":Hsi:c:C:Fd:Uo:jh", opts, faults_opt, &o,
+			   &pid, NULL, NULL);
 	if (ret >= 0)
 		return ret;
-	if (optind < argc)
-		return cmd_usage_err("faults", "unexpected argument '%s'", argv[optind]);
-	if (do_stream && (hist || interval > 0))
+	if (o.stream && (o.hist || o.interval > 0))
 		return cmd_usage_err("faults", "--stream goes alone (not with --hist or --interval)");
-	if (count && !do_stream && interval <= 0)
+	if (o.count && !o.stream && o.interval <= 0)
 		return cmd_usage_err("faults", "--count needs --stream or --interval");
+	if (o.duration > 0 && !o.stream && o.interval <= 0)
+		return cmd_usage_err("faults", "--duration needs --stream or --interval");
 	if (mmu_preflight())
 		return EXIT_ERR;
 	mmu_target_path(pid, NULL, dir, sizeof(dir));
 	if (access(dir, F_OK)) {
 		/* Counting starts when a process becomes a target. */
-		if (!do_stream && interval <= 0) {
+		if (!o.stream && o.interval <= 0) {
 			p_err("process %d is not a target: no faults were counted", pid);
 			p_hint("trace it from now with `mmuscope faults %d --interval 1`, or from exec with `mmuscope run -- CMD`", pid);
 			return EXIT_ERR;
@@ -491,35 +606,63 @@ int do_faults(int argc, char **argv)
 		if (mmu_target_attach(pid, &added))
 			return EXIT_ERR;
 	}
+	rc = check_classes(pid);
+	if (rc)
+		goto out;
 	install_stop_handlers();
-	if (do_stream) {
-		rc = stream(pid, count);
+	if (o.duration > 0)
+		deadline = mono_now() + o.duration;
+	if (o.stream) {
+		rc = stream(pid, o.count);
 		goto out;
 	}
-	for (iter = 0; !stop; iter++) {
-		if (interval > 0 && !json_output && use_color)
-			printf("\033[H\033[2J");
-		if (show_once(pid, hist, prev, nprev, interval, &rows, &n, &stats)) {
+	/*
+	 * --interval: each sample covers the interval before it (a baseline
+	 * first), unless --cumulative asks for the counts since the start.
+	 */
+	per_interval = o.interval > 0 && !o.cumulative;
+	if (per_interval) {
+		if (take_sample(pid, true, &prev)) {
+			rc = EXIT_ERR;
+			goto out;
+		}
+		have_prev = true;
+		wait_interval(pid, o.interval);
+	}
+	for (iter = 0; !mmu_stop; iter++) {
+		struct fstat_row *irows = NULL;
+		bool last = false;
+
+		if (o.interval > 0 && !target_alive(pid))
+			last = true;	/* this sample has its final counts */
+		if (take_sample(pid, o.hist || per_interval, &cur)) {
 			rc = EXIT_ERR;
 			break;
 		}
-		free(prev);
-		kv_doc_free(&pstats);
-		prev = rows;
-		nprev = n;
-		pstats = stats;
-		fflush(stdout);
-		if (interval <= 0 || (count && iter + 1 >= count))
+		if (o.interval > 0 && !json_output && use_color)
+			printf("\033[H\033[2J");
+		if (per_interval)
+			irows = interval_rows(&cur, &prev);
+		show(pid, &cur, irows ? irows : cur.rows, have_prev ? &prev : NULL,
+		     have_prev ? cur.t - prev.t : o.interval, per_interval, o.hist);
+		free(irows);
+		sample_free(&prev);
+		prev = cur;
+		have_prev = true;
+		memset(&cur, 0, sizeof(cur));
+		if (fflush(stdout) || stdout_closed())
+			break;
+		if (last) {
+			ended("the traced process exited");
+			break;
+		}
+		if (o.interval <= 0 || (o.count && iter + 1 >= o.count) || past_deadline())
 			break;
 		if (!json_output && !use_color)
 			printf("\n");
-		struct timespec ts = { (time_t)interval,
-				       (long)((interval - (time_t)interval) * 1e9) };
-		while (nanosleep(&ts, &ts) && errno == EINTR && !stop)
-			;
+		wait_interval(pid, o.interval);
 	}
-	free(prev);
-	kv_doc_free(&pstats);
+	sample_free(&prev);
 out:
 	mmu_target_detach(pid, added);
 	return rc;

@@ -4,11 +4,28 @@
 #include <getopt.h>
 #include <libkmod.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "mmuscope.h"
+
+/* libkmod's own log (ERROR ... libkmod-module.c:856) would come before ours. */
+static void kmod_quiet(void *data, int priority, const char *file, int line,
+		       const char *fn, const char *format, va_list args)
+{
+	(void)data; (void)priority; (void)file; (void)line; (void)fn; (void)format; (void)args;
+}
+
+static struct kmod_ctx *kmod_ctx_quiet(void)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+
+	if (ctx)
+		kmod_set_log_fn(ctx, kmod_quiet, NULL);
+	return ctx;
+}
 
 /* $MMUSCOPE_KO: the module of a build for another kernel (scripts/check). */
 static bool env_module(char *buf, size_t size)
@@ -140,22 +157,7 @@ static int add_target(pid_t pid)
 
 	snprintf(buf, sizeof(buf), "+%d\n", pid);
 	ret = mmu_write_file("targets", buf);
-	switch (-ret) {
-	case 0:
-		return 0;
-	case ESRCH:
-		p_err("no such process: %d", pid);
-		break;
-	case EEXIST:
-		p_err("%d is already a target", pid);
-		break;
-	case EINVAL:
-		p_err("%d cannot be a target (kernel thread or thread id; see dmesg)", pid);
-		break;
-	default:
-		p_err("adding target %d: %s", pid, strerror(-ret));
-	}
-	return -1;
+	return ret ? mmu_explain_add(pid, -ret) : 0;
 }
 
 int do_load(int argc, char **argv)
@@ -199,7 +201,7 @@ int do_load(int argc, char **argv)
 		free(pids);
 		return cmd_usage_err("load", "one module path at most");
 	}
-	ctx = kmod_new(NULL, NULL);
+	ctx = kmod_ctx_quiet();
 	if (!ctx) {
 		p_err("libkmod: cannot create a context");
 		free(pids);
@@ -291,7 +293,7 @@ int do_unload(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage_err("unload", "unexpected argument '%s'", argv[optind]);
-	ctx = kmod_new(NULL, NULL);
+	ctx = kmod_ctx_quiet();
 	if (!ctx || kmod_module_new_from_name(ctx, MMU_MODNAME, &mod) < 0) {
 		p_err("libkmod: cannot create a context");
 		goto out;
@@ -369,14 +371,14 @@ int do_status(int argc, char **argv)
 	int opt, ret, st = -ENOENT, refcnt = -1;
 	bool reachable;
 
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:jh", opts, NULL)) != -1) {
 		ret = cmd_common_opt("status", opt, argv);
 		if (ret >= 0)
 			return ret;
 	}
 	if (optind < argc)
 		return cmd_usage_err("status", "unexpected argument '%s'", argv[optind]);
-	ctx = kmod_new(NULL, NULL);
+	ctx = kmod_ctx_quiet();
 	if (ctx && !kmod_module_new_from_name(ctx, MMU_MODNAME, &mod)) {
 		st = kmod_module_get_initstate(mod);
 		refcnt = st >= 0 ? kmod_module_get_refcnt(mod) : -1;
@@ -419,18 +421,10 @@ int do_status(int argc, char **argv)
 			jw_kv_line(w, vl);
 		}
 		jw_key(w, "targets");
-		jw_arr_begin(w);
-		for (i = 0; i < npids; i++) {
-			jw_obj_begin(w);
-			jw_key(w, "pid");
-			jw_i64(w, pids[i]);
-			jw_key(w, "comm");
-			jw_str(w, proc_comm(pids[i], comm, sizeof(comm)));
-			jw_key(w, "alive");
-			jw_bool(w, proc_exists(pids[i]));
-			jw_obj_end(w);
-		}
-		jw_arr_end(w);
+		if (reachable)
+			jw_targets(w, pids, npids);
+		else
+			jw_null(w);
 		jw_obj_end(w);
 		jw_destroy(w);
 	} else {
@@ -445,13 +439,14 @@ int do_status(int argc, char **argv)
 			       kv_get(vl, "levels") ?: "?", kv_get(vl, "page_size") ?: "?",
 			       kv_get(vl, "kernel") ?: "?");
 		printf("  follow forks: %s\n", follow[0] == 'Y' || follow[0] == '1' ? "yes" : "no");
-		printf("  targets: %zu\n", npids);
+		if (reachable)	/* else the error above says why there is no list */
+			printf("  targets: %zu\n", npids);
 		for (i = 0; i < npids; i++) {
-			bool alive = proc_exists(pids[i]);
+			bool alive = target_alive(pids[i]);
 
 			printf("    %-8d %-16s %s\n", pids[i],
 			       alive ? proc_comm(pids[i], comm, sizeof(comm)) : "-",
-			       alive ? "" : "(exited)");
+			       alive ? "" : "(exited: `mmuscope targets prune` removes it)");
 		}
 	}
 	kv_doc_free(&ver);

@@ -19,7 +19,10 @@
 
 struct ptarget {
 	pid_t pid;
+	char lab[100];		/* the identifying labels and a comma: pid="1", */
+	char lab1[96];		/* the same without the comma, for {lab1} */
 	bool have_stats, have_hist, have_summary;
+	bool shallow;		/* a group: hist lines borrowed, summary made up */
 	struct kv_doc stats, hist, summary;
 	struct fstat_row *rows;
 	size_t nrows;
@@ -72,6 +75,16 @@ static bool is_row(const struct kv_line *l)
 	return l->n > 1 && l->kv[0].key[0] && parse_u64(l->kv[0].val, &v);
 }
 
+/*
+ * A class without faults has no series (the module lists all ~30 classes
+ * for every target, most of them empty): it appears with its first fault.
+ * "all" is always there, so a target is never without a series.
+ */
+static bool shown(const struct fstat_row *r)
+{
+	return r->count || !strcmp(r->class, "all");
+}
+
 static void emit_faults(FILE *f, struct ptarget *t, size_t nt)
 {
 	size_t i, j;
@@ -80,7 +93,9 @@ static void emit_faults(FILE *f, struct ptarget *t, size_t nt)
 	       "Page faults of the target process by class, counted by mmuscope.");
 	for (i = 0; i < nt; i++)
 		for (j = 0; j < t[i].nrows; j++) {
-			fprintf(f, "mmu_page_faults_total{pid=\"%d\",class=\"", t[i].pid);
+			if (!shown(&t[i].rows[j]))
+				continue;
+			fprintf(f, "mmu_page_faults_total{%sclass=\"", t[i].lab);
 			label_value(f, t[i].rows[j].class);
 			fprintf(f, "\"} %" PRIu64 "\n", t[i].rows[j].count);
 		}
@@ -95,7 +110,7 @@ static void emit_faults(FILE *f, struct ptarget *t, size_t nt)
 			if (!r->count)
 				continue;
 			for (int k = 0; k < 3; k++) {
-				fprintf(f, "mmu_page_fault_latency_quantile_seconds{pid=\"%d\",class=\"", t[i].pid);
+				fprintf(f, "mmu_page_fault_latency_quantile_seconds{%sclass=\"", t[i].lab);
 				label_value(f, r->class);
 				fprintf(f, "\",quantile=\"%s\"} %.9f\n", qn[k], q[k] / 1e9);
 			}
@@ -113,6 +128,8 @@ static void emit_faults(FILE *f, struct ptarget *t, size_t nt)
 
 			if (!t[i].have_hist)
 				break;
+			if (!shown(r))
+				continue;
 			for (k = 0; k < h->n; k++) {
 				const char *cl = kv_get(&h->lines[k], "class");
 
@@ -126,18 +143,18 @@ static void emit_faults(FILE *f, struct ptarget *t, size_t nt)
 						cum[b] += c;
 			}
 			for (b = 0; b < NLE; b++) {
-				fprintf(f, "mmu_page_fault_latency_seconds_bucket{pid=\"%d\",class=\"", t[i].pid);
+				fprintf(f, "mmu_page_fault_latency_seconds_bucket{%sclass=\"", t[i].lab);
 				label_value(f, r->class);
 				fprintf(f, "\",le=\"%.9g\"} %" PRIu64 "\n",
 					(double)(1ULL << (b + LE_MIN_SHIFT)) / 1e9, cum[b]);
 			}
-			fprintf(f, "mmu_page_fault_latency_seconds_bucket{pid=\"%d\",class=\"", t[i].pid);
+			fprintf(f, "mmu_page_fault_latency_seconds_bucket{%sclass=\"", t[i].lab);
 			label_value(f, r->class);
 			fprintf(f, "\",le=\"+Inf\"} %" PRIu64 "\n", total);
-			fprintf(f, "mmu_page_fault_latency_seconds_sum{pid=\"%d\",class=\"", t[i].pid);
+			fprintf(f, "mmu_page_fault_latency_seconds_sum{%sclass=\"", t[i].lab);
 			label_value(f, r->class);
 			fprintf(f, "\"} %.9f\n", r->sum_ns / 1e9);
-			fprintf(f, "mmu_page_fault_latency_seconds_count{pid=\"%d\",class=\"", t[i].pid);
+			fprintf(f, "mmu_page_fault_latency_seconds_count{%sclass=\"", t[i].lab);
 			label_value(f, r->class);
 			fprintf(f, "\"} %" PRIu64 "\n", total);
 		}
@@ -169,7 +186,7 @@ static void emit_summary(FILE *f, struct ptarget *t, size_t nt)
 					break;
 			if (k == l->n)
 				continue;
-			fprintf(f, "mmu_pagetable_bytes{pid=\"%d\",level=\"", t[i].pid);
+			fprintf(f, "mmu_pagetable_bytes{%slevel=\"", t[i].lab);
 			label_value(f, lv);
 			fprintf(f, "\"} %" PRIu64 "\n", v);
 		}
@@ -185,7 +202,7 @@ static void emit_summary(FILE *f, struct ptarget *t, size_t nt)
 				if (strncmp(key, "pt_", 3) || !strcmp(key, "pt_pages") ||
 				    !strcmp(key, "pt_bytes") || parse_u64(l->kv[k].val, &v))
 					continue;
-				fprintf(f, "mmu_pagetable_bytes{pid=\"%d\",level=\"", t[i].pid);
+				fprintf(f, "mmu_pagetable_bytes{%slevel=\"", t[i].lab);
 				label_value(f, key + 3);
 				fprintf(f, "\"} %" PRIu64 "\n", v * base_page_size());
 			}
@@ -208,8 +225,8 @@ static void emit_summary(FILE *f, struct ptarget *t, size_t nt)
 				for (c = 0; key[8 + c] && c + 1 < sizeof(up); c++)
 					up[c] = key[8 + c] >= 'a' && key[8 + c] <= 'z' ? key[8 + c] - 32 : key[8 + c];
 				up[c] = '\0';
-				fprintf(f, "mmu_present_pages{pid=\"%d\",pagesize=\"%s\"} %" PRIu64 "\n",
-					t[i].pid, up, v);
+				fprintf(f, "mmu_present_pages{%spagesize=\"%s\"} %" PRIu64 "\n",
+					t[i].lab, up, v);
 			}
 		}
 	for (i = 0; i < nt; i++)
@@ -221,7 +238,7 @@ static void emit_summary(FILE *f, struct ptarget *t, size_t nt)
 			if (!kv_is_data(l) || !ps || !is_row(l) ||
 			    (kv_u64(l, "present", &v) && kv_u64(l, "pages", &v)))
 				continue;
-			fprintf(f, "mmu_present_pages{pid=\"%d\",pagesize=\"", t[i].pid);
+			fprintf(f, "mmu_present_pages{%spagesize=\"", t[i].lab);
 			label_value(f, ps);
 			fprintf(f, "\"} %" PRIu64 "\n", v);
 		}
@@ -256,7 +273,8 @@ static void emit_summary(FILE *f, struct ptarget *t, size_t nt)
 						if (!kv_is_data(ll) || is_row(ll) ||
 						    kv_u64(ll, l->kv[k].key, &vv))
 							continue;
-						fprintf(f, "%s{pid=\"%d\"} %" PRIu64 "\n", name, t[m].pid, vv);
+						fprintf(f, "%s%s%s%s %" PRIu64 "\n", name, t[m].lab1[0] ? "{" : "",
+							t[m].lab1, t[m].lab1[0] ? "}" : "", vv);
 					}
 			}
 		}
@@ -291,24 +309,181 @@ static void emit_info(FILE *f, size_t ntargets)
 	kv_doc_free(&v);
 }
 
+static void set_labels(struct ptarget *t, const char *name, const char *value)
+{
+	char v[64];
+	size_t i, o = 0;
+
+	/* Label values escape \ " and newline. */
+	for (i = 0; value[i] && o + 3 < sizeof(v); i++) {
+		if (value[i] == '\\' || value[i] == '"' || value[i] == '\n')
+			v[o++] = '\\';
+		v[o++] = value[i] == '\n' ? 'n' : value[i];
+	}
+	v[o] = '\0';
+	if (!name) {
+		t->lab[0] = t->lab1[0] = '\0';
+		return;
+	}
+	snprintf(t->lab1, sizeof(t->lab1), "%s=\"%s\"", name, v);
+	snprintf(t->lab, sizeof(t->lab), "%s,", t->lab1);
+}
+
+/* The sum of the members' summary scalars, as one made-up line. */
+static void sum_summaries(struct ptarget *g, struct ptarget **m, size_t nm)
+{
+	struct kv_line *l = xmalloc(sizeof(*l));
+	char *buf = NULL;
+	size_t len = 0, i, j, k, p;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < nm; i++)
+		for (j = 0; m[i]->have_summary && j < m[i]->summary.n; j++) {
+			const struct kv_line *ml = &m[i]->summary.lines[j];
+
+			if (!kv_is_data(ml) || is_row(ml))
+				continue;
+			for (k = 0; k < ml->n; k++) {
+				uint64_t v, sum = 0;
+
+				/* levels is the paging mode, not an amount. */
+				if (!ml->kv[k].key[0] || parse_u64(ml->kv[k].val, &v) ||
+				    !strcmp(ml->kv[k].key, "levels"))
+					continue;
+				for (p = 0; p < l->n && strcmp(l->kv[p].key, ml->kv[k].key); p++)
+					;
+				if (p < l->n)
+					continue;	/* summed already */
+				for (size_t a = 0; a < nm; a++)
+					for (size_t b = 0; m[a]->have_summary && b < m[a]->summary.n; b++)
+						if (!is_row(&m[a]->summary.lines[b]) &&
+						    !kv_u64(&m[a]->summary.lines[b], ml->kv[k].key, &v))
+							sum += v;
+				l->kv = xrealloc(l->kv, (l->n + 1) * sizeof(*l->kv));
+				l->kv[l->n].key = ml->kv[k].key;
+				l->kv[l->n].val = (char *)(uintptr_t)len;	/* offset, fixed below */
+				buf = xrealloc(buf, len + 24);
+				len += snprintf(buf + len, 24, "%" PRIu64, sum) + 1;
+				l->n++;
+			}
+		}
+	for (i = 0; i < l->n; i++)
+		l->kv[i].val = buf + (uintptr_t)l->kv[i].val;
+	g->summary.lines = l;
+	g->summary.n = l->n ? 1 : 0;
+	g->summary.buf = buf;
+	g->have_summary = l->n > 0;
+	if (!l->n) {
+		free(l->kv);
+		free(l);
+		g->summary.lines = NULL;
+	}
+}
+
+/*
+ * --by comm|none: one series per command name, or one in all, instead of
+ * one per pid (whose label grows without bound with followed children).
+ */
+static size_t group_targets(struct ptarget *t, size_t n, const char *by, struct ptarget **out)
+{
+	struct ptarget *g = NULL, **mem = xmalloc((n ? n : 1) * sizeof(*mem));
+	struct kv_doc *st = xmalloc((n ? n : 1) * sizeof(*st));
+	struct kv_doc *hi = xmalloc((n ? n : 1) * sizeof(*hi));
+	char (*key)[64] = xmalloc((n ? n : 1) * sizeof(*key));
+	bool *done = xmalloc((n ? n : 1) * sizeof(*done));
+	size_t ng = 0, i, j, nm, ns, nl;
+
+	for (i = 0; i < n; i++) {
+		done[i] = false;
+		if (!strcmp(by, "none"))
+			key[i][0] = '\0';
+		else if (!proc_comm(t[i].pid, key[i], sizeof(key[i]))[0])
+			snprintf(key[i], sizeof(key[i]), "(exited)");
+	}
+	for (i = 0; i < n; i++) {
+		struct ptarget *p;
+
+		if (done[i])
+			continue;
+		g = xrealloc(g, (ng + 1) * sizeof(*g));
+		p = &g[ng++];
+		memset(p, 0, sizeof(*p));
+		p->shallow = true;
+		set_labels(p, strcmp(by, "none") ? "comm" : NULL, key[i]);
+		for (nm = ns = nl = 0, j = i; j < n; j++) {
+			if (done[j] || strcmp(key[i], key[j]))
+				continue;
+			done[j] = true;
+			mem[nm++] = &t[j];
+			if (t[j].have_stats) {
+				st[ns] = t[j].stats;
+				hi[ns++] = t[j].hist;
+			}
+			if (t[j].have_hist) {
+				p->hist.lines = xrealloc(p->hist.lines,
+							 (nl + t[j].hist.n + 1) * sizeof(*p->hist.lines));
+				memcpy(p->hist.lines + nl, t[j].hist.lines,
+				       t[j].hist.n * sizeof(*p->hist.lines));
+				nl += t[j].hist.n;
+				p->have_hist = true;
+			}
+		}
+		p->hist.n = nl;
+		if (ns) {
+			p->rows = fault_rows_sum(st, hi, ns, &p->nrows);
+			p->have_stats = true;
+		}
+		sum_summaries(p, mem, nm);
+	}
+	free(mem);
+	free(st);
+	free(hi);
+	free(key);
+	free(done);
+	*out = g;
+	return ng;
+}
+
+static void ptargets_free(struct ptarget *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(t[i].rows);
+		if (t[i].shallow) {
+			free(t[i].hist.lines);	/* the members own the lines' pairs */
+			if (t[i].summary.lines)
+				free(t[i].summary.lines[0].kv);
+			free(t[i].summary.lines);
+			free(t[i].summary.buf);
+			continue;
+		}
+		kv_doc_free(&t[i].stats);
+		kv_doc_free(&t[i].hist);
+		kv_doc_free(&t[i].summary);
+	}
+	free(t);
+}
+
 int do_prom(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
+		{ "by", required_argument, NULL, 'b' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *outpath = NULL;
-	char tmp[4096];
-	struct ptarget *t;
+	struct ptarget *t, *g = NULL;
+	const char *by = "pid";
 	pid_t *pids = NULL;
-	size_t n = 0, i;
+	size_t n = 0, ng = 0, i;
 	int opt, ret, rc = EXIT_OK;
 	FILE *f = stdout;
 
-	while ((opt = getopt_long(argc, argv, ":o:jh", opts, NULL)) != -1) {
-		if (opt == 'o') {
-			outpath = optarg;
+	while ((opt = getopt_long(argc, argv, ":b:o:jh", opts, NULL)) != -1) {
+		if (opt == 'b') {
+			by = optarg;
+			if (strcmp(by, "pid") && strcmp(by, "comm") && strcmp(by, "none"))
+				return cmd_usage_err("prom", "--by takes pid, comm or none, not '%s'", by);
 			continue;
 		}
 		ret = cmd_common_opt("prom", opt, argv);
@@ -334,6 +509,8 @@ int do_prom(int argc, char **argv)
 	memset(t, 0, (n ? n : 1) * sizeof(*t));
 	for (i = 0; i < n; i++) {
 		t[i].pid = pids[i];
+		snprintf(t[i].lab1, sizeof(t[i].lab1), "pid=\"%d\"", pids[i]);
+		snprintf(t[i].lab, sizeof(t[i].lab), "%s,", t[i].lab1);
 		ret = mmu_read_target_raw(pids[i], "fault_stats", &t[i].stats);
 		if (ret == -ENOENT && optind < argc) {
 			p_err("process %d is not a target", pids[i]);
@@ -346,33 +523,18 @@ int do_prom(int argc, char **argv)
 		/* An exited target keeps its statistics but has no summary. */
 		t[i].have_summary = !mmu_read_target_raw(pids[i], "summary", &t[i].summary);
 	}
-	if (outpath) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", outpath, (int)getpid());
-		f = fopen(tmp, "we");
-		if (!f) {
-			p_err("%s: %s", tmp, strerror(errno));
-			rc = EXIT_ERR;
-			goto out;
-		}
-	}
+	/* -o FILE (main.c) is replaced only when all went well. */
 	emit_info(f, n);
-	emit_faults(f, t, n);
-	emit_summary(f, t, n);
-	if (outpath) {
-		if (fclose(f) || rename(tmp, outpath)) {
-			p_err("%s: %s", outpath, strerror(errno));
-			unlink(tmp);
-			rc = EXIT_ERR;
-		}
+	if (strcmp(by, "pid")) {
+		ng = group_targets(t, n, by, &g);
+		emit_faults(f, g, ng);
+		emit_summary(f, g, ng);
+		ptargets_free(g, ng);
+	} else {
+		emit_faults(f, t, n);
+		emit_summary(f, t, n);
 	}
-out:
-	for (i = 0; i < n; i++) {
-		free(t[i].rows);
-		kv_doc_free(&t[i].stats);
-		kv_doc_free(&t[i].hist);
-		kv_doc_free(&t[i].summary);
-	}
-	free(t);
+	ptargets_free(t, n);
 	free(pids);
 	return rc;
 }

@@ -55,7 +55,7 @@ static const char *const known_keys[] = {
 	"present_pages", "present_bytes", "swapped", "migration", "device",
 	"hwpoison", "marker", "nonpresent_other", "anon", "file", "special",
 	"accessed", "dirty", "softdirty", "protnone", "writable", "pt_pgd",
-	"pt_p4d", "pt_pud", "pt_pmd", "pt_pte", "pt_pages", "pt_bytes",
+	"pt_p4d", "pt_pud", "pt_pmd", "pt_pte", "pt_deposited", "pt_pages", "pt_bytes",
 	"thp_candidates", "tlb_entries_saved",
 };
 
@@ -113,7 +113,7 @@ static void print_text(pid_t pid, const struct kv_doc *doc)
 	};
 	uint64_t present = sval(doc, "present_pages", NULL), ps = base_page_size();
 	uint64_t levels = sval(doc, "levels", NULL), ptb = sval(doc, "pt_bytes", NULL);
-	uint64_t huge_pages = 0, v;
+	uint64_t huge_pages = 0, vmpte = 0, v;
 	char comm[64], hb[32], hb2[32], key[32];
 	bool have, any_other = false;
 	size_t i, j, k;
@@ -171,12 +171,28 @@ static void print_text(pid_t pid, const struct kv_doc *doc)
 		}
 		printf("  %-22s %10" PRIu64 " %9s\n", pt_levels[i], v,
 		       human_bytes(v * ps, hb, sizeof(hb)));
+		if (i >= 2)
+			vmpte += v;
+	}
+	/*
+	 * An anonymous huge PMD keeps a PTE table deposited for its split:
+	 * no entry points to it, but the mm pays for it (VmPTE counts it).
+	 */
+	v = sval(doc, "pt_deposited", &have);
+	if (have) {
+		printf("  %-22s %10" PRIu64 " %9s  %s(PTE tables kept for THP splits)%s\n",
+		       "pte, deposited", v, human_bytes(v * ps, hb, sizeof(hb)),
+		       col(C_DIM), col(C_RESET));
+		vmpte += v;
 	}
 	printf("  %-22s %10" PRIu64 " %9s", "total", sval(doc, "pt_pages", NULL),
 	       human_bytes(ptb, hb, sizeof(hb)));
 	if (present)
 		printf("  %5.2f%% of present memory", 100.0 * ptb / (present * ps));
 	printf("\n");
+	printf("  %s%-22s %10s %9s  (pud + pmd + pte + deposited; the pgd is not in it)%s\n",
+	       col(C_DIM), "as VmPTE counts", "", human_bytes(vmpte * ps, hb, sizeof(hb)),
+	       col(C_RESET));
 
 	printf("\n%s  HUGE PAGES%s\n", col(C_BOLD), col(C_RESET));
 	printf("  %s of %s present is mapped by huge entries",
@@ -185,10 +201,15 @@ static void print_text(pid_t pid, const struct kv_doc *doc)
 	v = sval(doc, "thp_candidates", NULL);
 	printf("  THP candidates: %" PRIu64 " PMD-sized region%s fully populated with 4K PTEs\n",
 	       v, v == 1 ? "" : "s");
-	if (v)
-		printf("  %scollapsing them (MADV_COLLAPSE, khugepaged) would save %" PRIu64
-		       " TLB entries%s\n", col(C_GREEN), sval(doc, "tlb_entries_saved", NULL),
-		       col(C_RESET));
+	if (v) {
+		uint64_t per = sval(doc, "tlb_entries_saved", NULL) / v + 1;	/* PTEs per table */
+
+		printf("  %scollapsing them (MADV_COLLAPSE, khugepaged) would map them with %" PRIu64
+		       " PMD entr%s instead of %" PRIu64 " PTEs%s\n", col(C_GREEN), v,
+		       v == 1 ? "y" : "ies", v * per, col(C_RESET));
+		printf("  (%" PRIu64 " fewer leaf entries: each huge TLB entry covers what %" PRIu64
+		       " base-page entries would)\n", sval(doc, "tlb_entries_saved", NULL), per);
+	}
 
 	/* Whatever this reader does not know yet, as the module printed it. */
 	for (i = 0; i < doc->n; i++) {
@@ -282,18 +303,11 @@ int do_summary(int argc, char **argv)
 	struct kv_doc doc;
 	bool added;
 	pid_t pid;
-	int opt, ret;
+	int ret;
 
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		ret = cmd_common_opt("summary", opt, argv);
-		if (ret >= 0)
-			return ret;
-	}
-	ret = pid_arg("summary", argc, argv, &pid);
+	ret = cmd_preamble("summary", argc, argv, ":o:jh", opts, NULL, NULL, &pid, NULL, NULL);
 	if (ret >= 0)
 		return ret;
-	if (optind < argc)
-		return cmd_usage_err("summary", "unexpected argument '%s'", argv[optind]);
 	if (mmu_target_attach(pid, &added))
 		return EXIT_ERR;
 	ret = mmu_read_target_doc(pid, "summary", &doc);

@@ -29,8 +29,12 @@ static void print_extra(const struct kv_line *l)
 				break;
 		if (k < sizeof(shown) / sizeof(shown[0]))
 			continue;
+		char name[512];
+
 		if (!strcmp(l->kv[j].key, "flags"))
 			printf("  %s[%s]%s", col(C_YELLOW), l->kv[j].val, col(C_RESET));
+		else if (!strcmp(l->kv[j].key, "vma"))
+			printf("  vma=%s", unescape(l->kv[j].val, name, sizeof(name)));
 		else
 			printf("  %s=%s", l->kv[j].key, l->kv[j].val);
 	}
@@ -77,7 +81,15 @@ static void print_tree(pid_t pid, uint64_t va, const struct kv_doc *doc)
 		}
 		indent(depth);
 		if ((v = kv_get(l, "unmapped_at"))) {
-			printf("%snot mapped%s: no entry at %s", col(C_RED), col(C_RESET), v);
+			if (!strcmp(v, "vma"))
+				printf("%snot mapped%s: no VMA of the process covers this address",
+				       col(C_RED), col(C_RESET));
+			else if (kv_get(l, "pagesize"))
+				printf("%snot present%s: the %s entry holds no page", col(C_RED),
+				       col(C_RESET), v);
+			else
+				printf("%snot mapped%s: the %s entry is empty%s", col(C_RED),
+				       col(C_RESET), v, kv_get(l, "vma") ? " (the VMA exists: not touched yet)" : "");
 			print_extra(l);
 			continue;
 		}
@@ -143,22 +155,18 @@ int do_translate(int argc, char **argv)
 	bool added;
 	uint64_t va;
 	pid_t pid;
-	int opt, ret, rc = EXIT_ERR;
+	int ret, nrest, rc = EXIT_ERR;
+	char **rest;
 
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		ret = cmd_common_opt("translate", opt, argv);
-		if (ret >= 0)
-			return ret;
-	}
-	ret = pid_arg("translate", argc, argv, &pid);
+	ret = cmd_preamble("translate", argc, argv, ":o:jh", opts, NULL, NULL, &pid, &rest, &nrest);
 	if (ret >= 0)
 		return ret;
-	if (optind >= argc)
+	if (nrest < 1)
 		return cmd_usage_err("translate", "missing ADDR");
-	if (parse_addr(argv[optind], &va))
-		return cmd_usage_err("translate", "'%s' is not an address (use 0x for hex)", argv[optind]);
-	if (optind + 1 < argc)
-		return cmd_usage_err("translate", "unexpected argument '%s'", argv[optind + 1]);
+	if (parse_addr(rest[0], &va))
+		return cmd_usage_err("translate", "'%s' is not an address (use 0x for hex)", rest[0]);
+	if (nrest > 1)
+		return cmd_usage_err("translate", "unexpected argument '%s'", rest[1]);
 	if (mmu_target_attach(pid, &added))
 		return EXIT_ERR;
 	snprintf(rel, sizeof(rel), "%d/translate", pid);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -249,6 +250,217 @@ int mmu_targets_list(pid_t **pids, size_t *n)
 }
 
 /*
+ * Temporary targets: processes this reader made targets and must take out
+ * again whatever happens (normal end, error, exit(), SIGINT, SIGTERM,
+ * SIGHUP, SIGPIPE).  The signal path only uses open/write/close on
+ * strings prepared beforehand.
+ */
+#define MAX_TEMP	64
+
+static char temp_cmd[MAX_TEMP][24];	/* "-PID\n", "" when free */
+static char targets_file[4096];
+static volatile sig_atomic_t graceful;
+volatile sig_atomic_t mmu_stop;
+
+/* -o FILE: the temporary file stdout goes to until the command succeeded. */
+static char out_tmp[4096], out_final[4096];
+
+static void temp_cleanup_all(void)
+{
+	int i, fd;
+
+	if (out_tmp[0]) {
+		unlink(out_tmp);
+		out_tmp[0] = '\0';
+	}
+	for (i = 0; i < MAX_TEMP; i++) {
+		if (!temp_cmd[i][0])
+			continue;
+		fd = open(targets_file, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = write(fd, temp_cmd[i], strlen(temp_cmd[i]));
+
+			(void)n;	/* nothing more to do in a signal handler */
+			close(fd);
+		}
+		temp_cmd[i][0] = '\0';
+	}
+}
+
+/*
+ * The first SIGINT/SIGTERM/SIGHUP/SIGPIPE of a command that loops
+ * (install_stop_handlers) ends its loop; otherwise, or at the second
+ * signal, the temporary targets go and the signal takes its default
+ * course (the exit status a shell expects).
+ */
+static void on_signal(int sig)
+{
+	if (graceful && !mmu_stop) {
+		mmu_stop = 1;
+		return;
+	}
+	temp_cleanup_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_handlers(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	static bool done;
+	struct sigaction sa;
+	size_t i;
+
+	if (done)
+		return;
+	done = true;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: a blocked read returns */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	atexit(temp_cleanup_all);
+}
+
+int output_open(const char *path)
+{
+	int fd;
+
+	if ((size_t)snprintf(out_final, sizeof(out_final), "%s", path) >= sizeof(out_final) ||
+	    (size_t)snprintf(out_tmp, sizeof(out_tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(out_tmp)) {
+		out_tmp[0] = '\0';
+		p_err("%s: %s", path, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	install_handlers();	/* the temporary file goes on any exit */
+	fd = open(out_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		p_err("%s: %s", out_tmp, strerror(errno));
+		out_tmp[0] = '\0';
+		return -1;
+	}
+	fflush(stdout);
+	dup2(fd, STDOUT_FILENO);
+	close(fd);
+	return 0;
+}
+
+/* A command's end: FILE replaced by what it wrote only if all went well. */
+int output_finish(int rc)
+{
+	if (!out_tmp[0])
+		return rc;
+	if (fflush(stdout) || ferror(stdout)) {
+		p_err("%s: %s", out_final, strerror(errno));
+		rc = EXIT_ERR;
+	}
+	if (rc == EXIT_OK && rename(out_tmp, out_final)) {
+		p_err("%s: %s", out_final, strerror(errno));
+		rc = EXIT_ERR;
+	}
+	if (rc != EXIT_OK) {
+		unlink(out_tmp);
+		p_hint("%s left as it was", out_final);
+	}
+	out_tmp[0] = '\0';
+	return rc;
+}
+
+/* Loops stop at the first signal and clean up themselves. */
+void install_stop_handlers(void)
+{
+	graceful = 1;
+	install_handlers();
+}
+
+void mmu_temp_target(pid_t pid, bool temp)
+{
+	char cmd[24];
+	int i, free_slot = -1;
+
+	snprintf(cmd, sizeof(cmd), "-%d\n", pid);
+	for (i = 0; i < MAX_TEMP; i++) {
+		if (!strcmp(temp_cmd[i], cmd)) {
+			if (!temp)
+				temp_cmd[i][0] = '\0';
+			return;
+		}
+		if (!temp_cmd[i][0] && free_slot < 0)
+			free_slot = i;
+	}
+	if (!temp || free_slot < 0)
+		return;
+	if (!targets_file[0])
+		snprintf(targets_file, sizeof(targets_file), "%s/targets", mmu_root());
+	install_handlers();
+	memcpy(temp_cmd[free_slot], cmd, sizeof(cmd));
+}
+
+/* The targets as a JSON array of {pid, comm, alive}. */
+void jw_targets(struct jw *w, const pid_t *pids, size_t n)
+{
+	char comm[64];
+	size_t i;
+
+	jw_arr_begin(w);
+	for (i = 0; i < n; i++) {
+		jw_obj_begin(w);
+		jw_key(w, "pid");
+		jw_i64(w, pids[i]);
+		jw_key(w, "comm");
+		jw_str(w, proc_comm(pids[i], comm, sizeof(comm)));
+		jw_key(w, "alive");
+		jw_bool(w, target_alive(pids[i]));
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* Not gone, not a zombie: /proc/PID/stat's state.  Always for a fake tree. */
+bool target_alive(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (mmu_root_overridden())
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X' && p[2] != 'x';
+}
+
+/* Explain a failed write of "+PID" to targets; -1. */
+int mmu_explain_add(pid_t pid, int err)
+{
+	switch (err) {
+	case ESRCH:
+		p_err("no such process: %d", pid);
+		break;
+	case EEXIST:
+		p_err("%d is already a target", pid);
+		break;
+	case EINVAL:
+		p_err("%d cannot be a target (a kernel thread, or a thread id rather than a process id; see dmesg)", pid);
+		break;
+	case ENOSPC:
+		p_err("cannot add %d: the module's target table is full", pid);
+		p_hint("remove exited targets with `mmuscope targets prune`, or others with `mmuscope targets rm PID`");
+		break;
+	default:
+		explain_access("targets", err);
+	}
+	return -1;
+}
+
+/*
  * Make @pid a target if it is not one yet (the walker views need nothing
  * more), remembering in @added whether to take it out again afterwards.
  */
@@ -267,19 +479,13 @@ int mmu_target_attach(pid_t pid, bool *added)
 		p_err("process %d is not a target (no %s)", pid, dir);
 		return -1;
 	}
+	/* Registered first: a signal between the write and here must not leak it. */
+	mmu_temp_target(pid, true);
 	snprintf(buf, sizeof(buf), "+%d\n", pid);
 	ret = mmu_write_file("targets", buf);
-	if (ret == -ESRCH) {
-		p_err("no such process: %d", pid);
-		return -1;
-	}
-	if (ret == -EINVAL) {
-		p_err("%d cannot be a target (a kernel thread, or a thread id rather than a process id; see dmesg)", pid);
-		return -1;
-	}
 	if (ret) {
-		explain_access("targets", -ret);
-		return -1;
+		mmu_temp_target(pid, false);
+		return mmu_explain_add(pid, -ret);
 	}
 	*added = true;
 	return 0;
@@ -293,4 +499,35 @@ void mmu_target_detach(pid_t pid, bool added)
 		return;
 	snprintf(buf, sizeof(buf), "-%d\n", pid);
 	mmu_write_file("targets", buf);
+	mmu_temp_target(pid, false);
+}
+
+/*
+ * The base page size of the data: this machine's, except for a tree read
+ * through MMUSCOPE_DEBUGFS, which may come from a kernel with other pages
+ * (a 4K x86 tree read on a 16K arm64 machine): its version line says.
+ */
+uint64_t base_page_size(void)
+{
+	static uint64_t ps;
+	struct kv_doc doc;
+	char path[4096], *buf;
+	uint64_t v;
+	size_t i;
+
+	if (ps)
+		return ps;
+	if (mmu_root_overridden()) {
+		snprintf(path, sizeof(path), "%s/version", mmu_root());
+		if (!mmu_read_path(path, &buf, NULL)) {
+			kv_parse_buf(buf, &doc);
+			for (i = 0; i < doc.n && !ps; i++)
+				if (!kv_u64(&doc.lines[i], "page_size", &v) && v)
+					ps = v;
+			kv_doc_free(&doc);
+		}
+	}
+	if (!ps)
+		ps = (uint64_t)sysconf(_SC_PAGESIZE);
+	return ps;
 }

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mmuscope.h"
+#include "json.h"
 
 #define JW_MAX_DEPTH	32
 
@@ -18,9 +18,12 @@ struct jw {
 
 struct jw *jw_new(FILE *f, bool pretty)
 {
-	struct jw *w = xmalloc(sizeof(*w));
+	struct jw *w = calloc(1, sizeof(*w));
 
-	memset(w, 0, sizeof(*w));
+	if (!w) {
+		fputs("mmuscope: out of memory\n", stderr);
+		exit(1);
+	}
 	w->f = f;
 	w->pretty = pretty;
 	w->first[0] = true;
@@ -144,6 +147,13 @@ void jw_double(struct jw *w, double v)
 		fputs("null", w->f);
 }
 
+/* Unix time in seconds, to the microsecond. */
+void jw_time(struct jw *w, double secs)
+{
+	jw_sep(w);
+	fprintf(w->f, "%.6f", secs);
+}
+
 void jw_bool(struct jw *w, bool v)
 {
 	jw_sep(w);
@@ -161,27 +171,4 @@ void jw_hex(struct jw *w, uint64_t v)
 {
 	jw_sep(w);
 	fprintf(w->f, "\"0x%" PRIx64 "\"", v);
-}
-
-/* A module value: whole decimal numbers become JSON numbers, rest strings. */
-void jw_kv_value(struct jw *w, const char *val)
-{
-	uint64_t v;
-
-	if (!parse_dec_u64(val, &v) && (val[0] != '0' || !val[1]))
-		jw_u64(w, v);
-	else
-		jw_str(w, val);
-}
-
-void jw_kv_line(struct jw *w, const struct kv_line *l)
-{
-	size_t i;
-
-	jw_obj_begin(w);
-	for (i = 0; i < l->n; i++) {
-		jw_key(w, l->kv[i].key[0] ? l->kv[i].key : "value");
-		jw_kv_value(w, l->kv[i].val);
-	}
-	jw_obj_end(w);
 }

@@ -4,10 +4,59 @@
  * ("key=value key=value ...", '#' lines name the format), used by every
  * subcommand.  Pairs point into the caller's buffer; no fixed limits.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mmuscope.h"
+#include "kv.h"
+
+static void *kv_realloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (!p) {
+		fputs("mmuscope: out of memory\n", stderr);
+		exit(1);
+	}
+	return p;
+}
+
+/* Decimal only, the whole string, no sign, no overflow. */
+int parse_dec_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "0x..." hex or plain decimal (never octal), the whole string. */
+int parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s)
+		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!isxdigit((unsigned char)s[2]))
+			return -EINVAL;
+		errno = 0;
+		v = strtoull(s + 2, &end, 16);
+		if (errno || *end)
+			return -EINVAL;
+		*out = v;
+		return 0;
+	}
+	return parse_dec_u64(s, out);
+}
 
 /*
  * Split one line (modified in place) into pairs.  A token without '=' is
@@ -28,7 +77,7 @@ int kv_parse_line(char *s, struct kv_line *line)
 	for (tok = strtok_r(s, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		if (line->n == cap) {
 			cap = cap ? cap * 2 : 16;
-			line->kv = xrealloc(line->kv, cap * sizeof(*line->kv));
+			line->kv = kv_realloc(line->kv, cap * sizeof(*line->kv));
 		}
 		eq = strchr(tok, '=');
 		if (eq) {
@@ -59,7 +108,7 @@ int kv_parse_buf(char *buf, struct kv_doc *doc)
 		if (*s) {
 			if (doc->n == cap) {
 				cap = cap ? cap * 2 : 64;
-				doc->lines = xrealloc(doc->lines, cap * sizeof(*doc->lines));
+				doc->lines = kv_realloc(doc->lines, cap * sizeof(*doc->lines));
 			}
 			kv_parse_line(s, &doc->lines[doc->n]);
 			if (doc->lines[doc->n].n || doc->lines[doc->n].comment)

@@ -1,54 +1,84 @@
 // SPDX-License-Identifier: GPL-2.0
 /* mmuscope reader: global options and the subcommand dispatcher. */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "mmuscope.h"
-
-bool json_output;
-bool use_color;
-const char *prog = "mmuscope";
 
 static const struct cmd cmds[] = {
 	{ "load", do_load, "[--pid PID]... [--follow] [MODULE.ko]",
 	  "Load the module with libkmod, optionally tracing PIDs from the start.\n"
 	  "Without MODULE.ko: $MMUSCOPE_KO if set, else ../module/mmuscope.ko next\n"
 	  "to this binary (the build tree), else the installed module (modprobe's\n"
-	  "search path)." },
-	{ "unload", do_unload, "", "Remove the module." },
-	{ "status", do_status, "", "Module state, version, paging mode and targets." },
-	{ "maps", do_maps, "PID [--raw]",
-	  "Merged page-table runs of PID, grouped by VMA: page size, level, PFN\n"
-	  "range, flags; totals.  --raw prints the module's lines unchanged." },
+	  "search path).", CMD_OWN_OUTPUT },
+	{ "unload", do_unload, "", "Remove the module.", CMD_OWN_OUTPUT },
+	{ "status", do_status, "", "Module state, version, paging mode and targets.", 0 },
+	{ "targets", do_targets, "[list | add PID... | rm PID... | rm --all | prune] [--tree PID]",
+	  "The module's targets: list them (pid, comm, running or exited), add or\n"
+	  "remove processes (--tree PID: PID and every process below it), prune\n"
+	  "the targets whose process has exited (the module keeps their counts\n"
+	  "until they are removed, and has a limited number of slots).", 0 },
+	{ "maps", do_maps, "PID [--runs | --raw] [--addr A[-B]] [--vma NAME]",
+	  "One row per VMA of PID (boundaries and permissions from /proc/PID/maps):\n"
+	  "size, RSS and its split by page size (4K/2M/1G, as mapped), accessed,\n"
+	  "dirty and swapped bytes, the share mapped by huge entries, and the PTE\n"
+	  "tables reaching into the VMA.  RSS leaves out entries without a struct\n"
+	  "page (zero page, PFN maps), as smaps' Rss does.\n"
+	  "--runs: the module's merged runs instead (page size, level, PFN range,\n"
+	  "flags), grouped by VMA name; --raw prints the module's lines unchanged.\n"
+	  "--addr A or A-B (0x hex or decimal; B exclusive) keeps the VMAs (runs)\n"
+	  "meeting that range, --vma NAME those whose name contains NAME.", 0 },
 	{ "translate", do_translate, "PID ADDR",
 	  "The page-table walk of one virtual address (0x hex or decimal), one\n"
-	  "level per line, down to the physical address, like crash's vtop." },
+	  "level per line, down to the physical address, like crash's vtop.", 0 },
 	{ "summary", do_summary, "PID",
 	  "Present/swapped/dirty/accessed/file/anon pages, page-table overhead per\n"
-	  "level, huge pages, THP candidates and the TLB entries they would save." },
-	{ "faults", do_faults, "PID [--hist [--fine]] [--stream] [--interval S] [--count N] [--class LIST]",
-	  "Page-fault counts and latency percentiles of every non-empty class;\n"
+	  "level (with the PTE tables deposited for THP splits, and the sum VmPTE\n"
+	  "counts), huge pages, THP candidates and the leaf entries collapsing them\n"
+	  "would replace.", 0 },
+	{ "faults", do_faults, "PID [--hist [--fine]] [--stream] [--interval S] [--count N] [--duration S] [--cumulative] [--class LIST]",
+	  "Page-fault counts and latency percentiles of every non-empty class.\n"
 	  "--hist draws latency histograms in power-of-two buckets (--fine: the\n"
-	  "module's own sub-buckets), for all,minor,major unless --class LIST\n"
-	  "(comma-separated) says otherwise; --stream follows the event stream (N events with\n"
-	  "--count); --interval refreshes every S seconds (N times with --count,\n"
-	  "else until interrupted)." },
-	{ "run", do_run, "[--follow] [-o FILE] -- CMD [ARGS...]",
+	  "module's own sub-buckets), for all,minor,major unless --class says\n"
+	  "otherwise.  --stream follows the event stream (N events with --count).\n"
+	  "--interval S prints a sample every S seconds (N with --count): the\n"
+	  "faults of the interval before it, percentiles from the difference of\n"
+	  "the histograms, with the time; --cumulative: the counts since PID\n"
+	  "became a target instead.  --stream and --interval end when PID exits,\n"
+	  "after --duration S seconds, or when the reader of their output goes\n"
+	  "(`| head`); a PID made a target for them is taken out again however\n"
+	  "they end.\n"
+	  "--class LIST (comma-separated) keeps these classes, shown even when\n"
+	  "empty; on --stream, the events with one of them.  The classes (the\n"
+	  "module's fault_stats has the authoritative list):\n"
+	  "  all minor major sigsegv sigbus oom fixup interrupted retry\n"
+	  "  read write exec user kernel not_present protection\n"
+	  "  anon file shmem hugetlb first_touch cow swap_in wp numa migration\n"
+	  "  spurious handler wait", 0 },
+	{ "run", do_run, "[--no-follow] [-o FILE] [--duration S] -- CMD [ARGS...]",
 	  "Run CMD as a target from its first instruction (exec) to its exit and\n"
-	  "print a fault report, like perf stat.  Exits with CMD's status." },
-	{ "prom", do_prom, "[PID...] [-o FILE]",
+	  "print a fault report on stderr (-o FILE: there), like perf stat.\n"
+	  "Exits with CMD's status.  The whole process tree is counted, as perf\n"
+	  "stat and getrusage do: the module's follow=1 is on meanwhile (for every\n"
+	  "target) and each child is listed with its command name; --no-follow\n"
+	  "counts CMD's own process only, with a warning when getrusage (children\n"
+	  "included) counts more.  --duration S sends CMD SIGTERM after S seconds;\n"
+	  "SIGTERM and SIGHUP sent to mmuscope are passed on to CMD.", CMD_OWN_OUTPUT },
+	{ "prom", do_prom, "[PID...] [--by pid|comm|none] [-o FILE]",
 	  "Prometheus text exposition of every target (or PIDs), for\n"
-	  "node_exporter's textfile collector (-o writes FILE atomically)." },
+	  "node_exporter's textfile collector (-o writes FILE atomically).\n"
+	  "Classes without faults have no series.  Every pid is a label value,\n"
+	  "so with many (followed) targets the series multiply: --by comm adds\n"
+	  "the targets up by command name, --by none into one set of series.", CMD_NO_JSON },
 	{ "check", do_check, "PID [--stop]",
 	  "Cross-check the module's maps of PID against /proc/PID/pagemap (both\n"
-	  "directions); exit 1 on any mismatch.  --stop freezes PID meanwhile." },
+	  "directions); exit 1 on any mismatch.  --stop freezes PID meanwhile.", 0 },
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
-const struct cmd *cmd_find(const char *name)
+static const struct cmd *cmd_find(const char *name)
 {
 	size_t i;
 
@@ -56,58 +86,6 @@ const struct cmd *cmd_find(const char *name)
 		if (!strcmp(cmds[i].name, name))
 			return &cmds[i];
 	return NULL;
-}
-
-void cmd_usage(const struct cmd *c, FILE *f, const char *extra)
-{
-	if (!c)
-		return;
-	fprintf(f, "usage: %s %s %s\n\n%s\n", prog, c->name, c->args, c->help);
-	if (extra)
-		fprintf(f, "\n%s", extra);
-	fprintf(f, "\ncommon options:\n"
-		   "  -j, --json       JSON on stdout (errors as JSON on stderr)\n"
-		   "  -h, --help       this help\n");
-}
-
-/* A usage error: message, pointer to --help, exit code 2. */
-int cmd_usage_err(const char *name, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	p_err("%s", buf);
-	if (!json_output)
-		fprintf(stderr, "Try '%s %s --help'.\n", prog, name);
-	return EXIT_USAGE;
-}
-
-/*
- * Options every subcommand shares.  Returns -1 to go on parsing, else the
- * exit code.  Optstrings start with ':' and opterr is 0, so unknown
- * options and missing arguments come here and are reported once, in the
- * current output mode.
- */
-int cmd_common_opt(const char *name, int opt, char **argv)
-{
-	switch (opt) {
-	case 'j':
-		json_output = true;
-		use_color = false;
-		return -1;
-	case 'h':
-		cmd_usage(cmd_find(name), stdout, NULL);
-		return EXIT_OK;
-	case ':':
-		return cmd_usage_err(name, "option '%s' needs an argument", argv[optind - 1]);
-	default:
-		if (optopt)
-			return cmd_usage_err(name, "unknown option '-%c'", optopt);
-		return cmd_usage_err(name, "unknown option '%s'", argv[optind - 1]);
-	}
 }
 
 static void usage(FILE *f)
@@ -185,5 +163,6 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0;	/* glibc: restart getopt for the subcommand */
 	opterr = 0;
-	return c->fn(argc, argv);
+	cmd_current = c;
+	return output_finish(c->fn(argc, argv));
 }

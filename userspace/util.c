@@ -5,9 +5,16 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "mmuscope.h"
+
+/* Global options (main.c sets them). */
+bool json_output;
+bool use_color;
+const char *prog = "mmuscope";
 
 /*
  * The one error helper: plain text on stderr, or one JSON object per line
@@ -56,43 +63,6 @@ void p_hint(const char *fmt, ...)
 	va_start(ap, fmt);
 	p_msg("hint", fmt, ap);
 	va_end(ap);
-}
-
-/* Decimal only, the whole string, no sign, no overflow. */
-int parse_dec_u64(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* "0x..." hex or plain decimal (never octal), the whole string. */
-int parse_u64(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s)
-		return -EINVAL;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		if (!isxdigit((unsigned char)s[2]))
-			return -EINVAL;
-		errno = 0;
-		v = strtoull(s + 2, &end, 16);
-		if (errno || *end)
-			return -EINVAL;
-		*out = v;
-		return 0;
-	}
-	return parse_dec_u64(s, out);
 }
 
 int parse_pid(const char *s, pid_t *out)
@@ -254,32 +224,72 @@ bool proc_exists(pid_t pid)
 	return access(path, F_OK) == 0;
 }
 
-/*
- * The base page size of the data: this machine's, except for a tree read
- * through MMUSCOPE_DEBUGFS, which may come from a kernel with other pages
- * (a 4K x86 tree read on a 16K arm64 machine): its version line says.
- */
-uint64_t base_page_size(void)
-{
-	static uint64_t ps;
-	struct kv_doc doc;
-	char path[4096], *buf;
-	uint64_t v;
-	size_t i;
 
-	if (ps)
-		return ps;
-	if (mmu_root_overridden()) {
-		snprintf(path, sizeof(path), "%s/version", mmu_root());
-		if (!mmu_read_path(path, &buf, NULL)) {
-			kv_parse_buf(buf, &doc);
-			for (i = 0; i < doc.n && !ps; i++)
-				if (!kv_u64(&doc.lines[i], "page_size", &v) && v)
-					ps = v;
-			kv_doc_free(&doc);
+double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The reader of our stdout pipe has gone (`| head`), or a write failed. */
+bool stdout_closed(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = 0 };
+
+	if (ferror(stdout))
+		return true;
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL));
+}
+
+/*
+ * The module escapes ' ', '\t', '\n', '\\' and '=' in VMA names as \ooo
+ * (as /proc/mounts does); names are shown as the kernel spells them.
+ */
+const char *unescape(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (!s || !strchr(s, '\\'))
+		return s;
+	while (*s && o + 1 < size) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			buf[o++] = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 4;
+		} else {
+			buf[o++] = *s++;
 		}
 	}
-	if (!ps)
-		ps = (uint64_t)sysconf(_SC_PAGESIZE);
-	return ps;
+	buf[o] = '\0';
+	return buf;
+}
+
+/* JSON of the module's lines.  A module value: whole decimal numbers become JSON numbers, rest strings. */
+void jw_kv_value(struct jw *w, const char *val)
+{
+	uint64_t v;
+
+	if (!parse_dec_u64(val, &v) && (val[0] != '0' || !val[1]))
+		jw_u64(w, v);
+	else
+		jw_str(w, val);
+}
+
+void jw_kv_line(struct jw *w, const struct kv_line *l)
+{
+	size_t i;
+
+	jw_obj_begin(w);
+	for (i = 0; i < l->n; i++) {
+		char name[512];
+
+		jw_key(w, l->kv[i].key[0] ? l->kv[i].key : "value");
+		if (!strcmp(l->kv[i].key, "vma"))
+			jw_str(w, unescape(l->kv[i].val, name, sizeof(name)));
+		else
+			jw_kv_value(w, l->kv[i].val);
+	}
+	jw_obj_end(w);
 }
