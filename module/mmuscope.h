@@ -106,7 +106,7 @@ extern const struct mmu_target_part mmu_views_part;
 void mmu_views_load_report(struct mmu_target *t, bool dump);
 
 /* vmas.c: <pid>/vmas, the per-VMA rollup */
-void mmu_vmas_create(struct mmu_target *t);
+extern const struct mmu_target_part mmu_vmas_part;
 
 /* faults.c: hooks, per-target stats and event stream */
 extern const struct mmu_target_part mmu_faults_part;

@@ -788,7 +788,6 @@ static void mmu_views_create(struct mmu_target *t)
 	debugfs_create_file("maps", 0400, t->dir, t, &mmu_maps_fops);
 	debugfs_create_file("translate", 0600, t->dir, t, &mmu_translate_fops);
 	debugfs_create_file("summary", 0400, t->dir, t, &mmu_summary_fops);
-	mmu_vmas_create(t);
 }
 
 static void mmu_views_release(struct mmu_target *t)

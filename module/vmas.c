@@ -260,11 +260,12 @@ static const struct file_operations mmu_vmas_fops = {
 	.release	= mmu_vmas_release,
 };
 
-/**
- * mmu_vmas_create() - add <pid>/vmas to a target's directory
- * @t:	target whose directory exists
- */
-void mmu_vmas_create(struct mmu_target *t)
+/* Add <pid>/vmas to a target's directory. */
+static void mmu_vmas_create(struct mmu_target *t)
 {
 	debugfs_create_file("vmas", 0400, t->dir, t, &mmu_vmas_fops);
 }
+
+const struct mmu_target_part mmu_vmas_part = {
+	.create_files	= mmu_vmas_create,
+};
