@@ -13,21 +13,85 @@
  * mmu_level_folded() - is @level folded into its parent at run time?
  * @level: level
  *
- * x86 folds the P4D without LA57; arm64 folds per its VA size.  A folded
- * level's "entry" is its parent's entry seen through pXd_offset().
+ * The kernel's own answer (mm_p4d_folded() & co.): folded at build time,
+ * by x86 without LA57, or at boot by arm64 (a 16K kernel built for 52-bit
+ * VAs on a CPU without LPA2 folds the PUD although PTRS_PER_PUD is 2048).
+ * x86 and arm64 decide per boot, not per mm: no mm is passed.
  */
 bool mmu_level_folded(enum mmu_level level)
 {
 	switch (level) {
 	case MMU_P4D:
-		return PTRS_PER_P4D == 1;
+		return mm_p4d_folded(NULL);
 	case MMU_PUD:
-		return PTRS_PER_PUD == 1;
+		return mm_pud_folded(NULL);
 	case MMU_PMD:
-		return PTRS_PER_PMD == 1;
+		return mm_pmd_folded(NULL);
 	default:
 		return false;
 	}
+}
+
+/*
+ * Classifying an entry read once (none is tested by the caller first).
+ * Leaf before bad: pXd_bad is true for leaves.  P4D and PGD entries are
+ * never leaves on x86 or arm64.
+ */
+static enum mmu_entry_type mmu_pgd_type(pgd_t pgd)
+{
+	return pgd_bad(pgd) ? MMU_E_BAD : MMU_E_TABLE;
+}
+
+static enum mmu_entry_type mmu_p4d_type(p4d_t p4d)
+{
+	return p4d_bad(p4d) ? MMU_E_BAD : MMU_E_TABLE;
+}
+
+static enum mmu_entry_type mmu_pud_type(pud_t pud)
+{
+	if (!pud_present(pud))
+		return MMU_E_NONPRESENT;
+	if (mmu_pud_is_leaf(pud))
+		return MMU_E_LEAF;
+	if (pud_bad(pud))
+		return MMU_E_BAD;
+	return MMU_E_TABLE;
+}
+
+static enum mmu_entry_type mmu_pmd_type(pmd_t pmd)
+{
+	if (!pmd_present(pmd))
+		return MMU_E_NONPRESENT;
+	if (mmu_pmd_is_leaf(pmd))
+		return MMU_E_LEAF;
+	if (pmd_bad(pmd))
+		return MMU_E_BAD;
+	return MMU_E_TABLE;
+}
+
+/*
+ * The next level's entry: from the pointer an entry was read through
+ * together with the value read, as the kernel's GUP-fast walker does
+ * (mm/gup.c).  pXd_offset(&copy, addr) is right only where the next level
+ * is not folded at boot: arm64's p4d_to_folded_pud() aligns the pointer
+ * down to its table page, so a pointer to a copy on our stack indexes the
+ * stack.  The *_offset_lockless() helpers take the value where the level
+ * is real and the live pointer where it is folded (the folded level then
+ * reads the same live entry once more, in its own right).
+ */
+static p4d_t *mmu_p4d_next(pgd_t *pgdp, pgd_t pgd, unsigned long addr)
+{
+	return p4d_offset_lockless(pgdp, pgd, addr);
+}
+
+static pud_t *mmu_pud_next(p4d_t *p4dp, p4d_t p4d, unsigned long addr)
+{
+	return pud_offset_lockless(p4dp, p4d, addr);
+}
+
+static pmd_t *mmu_pmd_next(pud_t *pudp, pud_t pud, unsigned long addr)
+{
+	return pmd_offset_lockless(pudp, pud, addr);
 }
 
 /* A hole at a folded level is a hole in the nearest real level above. */
@@ -103,19 +167,7 @@ static int mmu_walk_pte_range(pmd_t *pmdp, unsigned long addr,
 	return err;
 }
 
-/* Classify a PMD read once: none is handled by the caller. */
-static enum mmu_entry_type mmu_pmd_type(pmd_t pmd)
-{
-	if (!pmd_present(pmd))
-		return MMU_E_NONPRESENT;
-	if (mmu_pmd_is_leaf(pmd))	/* before pmd_bad: bad for leaves */
-		return MMU_E_LEAF;
-	if (pmd_bad(pmd))
-		return MMU_E_BAD;
-	return MMU_E_TABLE;
-}
-
-static int mmu_walk_pmd_range(pud_t *pudp, unsigned long addr,
+static int mmu_walk_pmd_range(pud_t *pudp, pud_t pud, unsigned long addr,
 			      unsigned long end, struct mmu_walk *w)
 {
 	const struct mmu_walk_ops *ops = w->ops;
@@ -123,7 +175,7 @@ static int mmu_walk_pmd_range(pud_t *pudp, unsigned long addr,
 	pmd_t *pmdp;
 	int err = 0;
 
-	pmdp = pmd_offset(pudp, addr);
+	pmdp = mmu_pmd_next(pudp, pud, addr);
 	do {
 		pmd_t pmd;
 		int tries = 0;
@@ -158,18 +210,7 @@ again:
 	return err;
 }
 
-static enum mmu_entry_type mmu_pud_type(pud_t pud)
-{
-	if (!pud_present(pud))
-		return MMU_E_NONPRESENT;
-	if (mmu_pud_is_leaf(pud))
-		return MMU_E_LEAF;
-	if (pud_bad(pud))
-		return MMU_E_BAD;
-	return MMU_E_TABLE;
-}
-
-static int mmu_walk_pud_range(p4d_t *p4dp, unsigned long addr,
+static int mmu_walk_pud_range(p4d_t *p4dp, p4d_t p4d, unsigned long addr,
 			      unsigned long end, struct mmu_walk *w)
 {
 	const struct mmu_walk_ops *ops = w->ops;
@@ -177,7 +218,7 @@ static int mmu_walk_pud_range(p4d_t *p4dp, unsigned long addr,
 	pud_t *pudp;
 	int err = 0;
 
-	pudp = pud_offset(p4dp, addr);
+	pudp = mmu_pud_next(p4dp, p4d, addr);
 	do {
 		pud_t pud = mmu_pudp_get(pudp);
 
@@ -195,12 +236,12 @@ static int mmu_walk_pud_range(p4d_t *p4dp, unsigned long addr,
 				break;
 		}
 		if (w->type == MMU_E_TABLE)
-			err = mmu_walk_pmd_range(&pud, addr, next, w);
+			err = mmu_walk_pmd_range(pudp, pud, addr, next, w);
 	} while (pudp++, addr = next, addr != end && !err);
 	return err;
 }
 
-static int mmu_walk_p4d_range(pgd_t *pgdp, unsigned long addr,
+static int mmu_walk_p4d_range(pgd_t *pgdp, pgd_t pgd, unsigned long addr,
 			      unsigned long end, struct mmu_walk *w)
 {
 	const struct mmu_walk_ops *ops = w->ops;
@@ -208,7 +249,7 @@ static int mmu_walk_p4d_range(pgd_t *pgdp, unsigned long addr,
 	p4d_t *p4dp;
 	int err = 0;
 
-	p4dp = p4d_offset(pgdp, addr);
+	p4dp = mmu_p4d_next(pgdp, pgd, addr);
 	do {
 		p4d_t p4d = mmu_p4dp_get(p4dp);
 
@@ -217,7 +258,7 @@ static int mmu_walk_p4d_range(pgd_t *pgdp, unsigned long addr,
 			err = mmu_walk_hole(addr, next, MMU_P4D, w);
 			continue;
 		}
-		w->type = p4d_bad(p4d) ? MMU_E_BAD : MMU_E_TABLE;
+		w->type = mmu_p4d_type(p4d);
 		w->folded = mmu_level_folded(MMU_P4D);
 		if (ops->p4d_entry) {
 			err = ops->p4d_entry(p4d, addr, next, w);
@@ -226,7 +267,7 @@ static int mmu_walk_p4d_range(pgd_t *pgdp, unsigned long addr,
 				break;
 		}
 		if (w->type == MMU_E_TABLE)
-			err = mmu_walk_pud_range(&p4d, addr, next, w);
+			err = mmu_walk_pud_range(p4dp, p4d, addr, next, w);
 	} while (p4dp++, addr = next, addr != end && !err);
 	return err;
 }
@@ -241,7 +282,9 @@ static int mmu_walk_p4d_range(pgd_t *pgdp, unsigned long addr,
  * whole span (one hole callback), so the cost is proportional to the
  * populated tables, not to the size of the range.  Each entry is read once
  * (ptep_get / pXdp_get) and classified from that copy, in the order none,
- * leaf, non-present, bad; lower tables are found through the copy.
+ * leaf, non-present, bad; lower tables are found from the copy and the
+ * live pointer (mmu_pud_next() & co.), right where a level is folded at
+ * boot.
  *
  * Context: mmap_read_lock(@w->mm) held, and [@start, @end) inside one
  * VMA found under that lock: page tables under a live VMA are not freed
@@ -269,7 +312,7 @@ int mmu_walk_range(struct mmu_walk *w, unsigned long start, unsigned long end)
 			err = mmu_walk_hole(addr, next, MMU_PGD, w);
 			continue;
 		}
-		w->type = pgd_bad(pgd) ? MMU_E_BAD : MMU_E_TABLE;
+		w->type = mmu_pgd_type(pgd);
 		w->folded = false;
 		if (ops->pgd_entry) {
 			err = ops->pgd_entry(pgd, addr, next, w);
@@ -278,7 +321,7 @@ int mmu_walk_range(struct mmu_walk *w, unsigned long start, unsigned long end)
 				break;
 		}
 		if (w->type == MMU_E_TABLE)
-			err = mmu_walk_p4d_range(&pgd, addr, next, w);
+			err = mmu_walk_p4d_range(pgdp, pgd, addr, next, w);
 	} while (pgdp++, addr = next, addr != end && !err);
 	return err;
 }
@@ -342,3 +385,4 @@ int mmu_walk_vmas(struct mmu_walk *w, unsigned long start, unsigned long end)
 	w->vma = NULL;
 	return err;
 }
+

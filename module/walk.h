@@ -26,8 +26,13 @@ enum mmu_entry_type {
  *		walker dropped and retook mmap_lock).
  * @pgd_entry:	a populated entry of that level; mmu_walk::type says what
  * @p4d_entry:	it is and mmu_walk::folded whether the level is folded
- * @pud_entry:	into its parent (then the value is the parent's entry).
- * @pmd_entry:	Tables are reported before the walker descends into them.
+ * @pud_entry:	(mmu_level_folded()).  A level folded at build time, or
+ * @pmd_entry:	by x86 without LA57, shows its parent's entry; one folded
+ *		at boot by arm64 (the PUD of a 16K kernel built for 52-bit
+ *		VAs on a CPU without LPA2) shows the real entries of the top
+ *		table, and its parents then show pass-through values (their
+ *		pXd_none/pXd_bad are false).  Tables are reported before the
+ *		walker descends into them.
  * @pte_entry:	Called with rcu_read_lock held: must not sleep.
  * @pte_range:	if set, called once per PTE table instead of @pte_entry and
  *		of @hole at the PTE level, with the table mapped at @ptep
@@ -87,6 +92,7 @@ struct mmu_walk {
 #define MMU_WALK_YIELD	INT_MAX
 
 bool mmu_level_folded(enum mmu_level level);
+
 int mmu_walk_range(struct mmu_walk *w, unsigned long start, unsigned long end);
 int mmu_walk_vmas(struct mmu_walk *w, unsigned long start, unsigned long end);
 
