@@ -2,6 +2,7 @@
 /* mmuscope: the page-table walker (PGD -> P4D -> PUD -> PMD -> PTE). */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
@@ -200,6 +201,40 @@ static int mmu_walk_pte_range(pmd_t *pmdp, unsigned long addr,
 	return err;
 }
 
+/*
+ * Read a PMD.  In a hugetlb VMA the PMD table may be shared with other
+ * processes and unshared without our mmap_lock (huge_pmd_unshare() from
+ * rmap or truncation); the kernel's own walkers hold hugetlb_vma_lock_read()
+ * against that (v6.2+), which sleeps and is not exported (6.1, 6.12).  We
+ * do as GUP-fast instead: with IRQs off, check that the PUD still points
+ * to the table, then read: a table unlinked after the check is freed only
+ * after an IPI or an RCU grace period, which wait for us.  PTE tables are
+ * never shared.
+ * Return: false when the PUD changed: read it again.
+ */
+static bool mmu_walk_pmd_get(struct mmu_walk *w, pud_t *pudp, pud_t pud,
+			     pmd_t *pmdp, pmd_t *pmd)
+{
+	unsigned long flags;
+	bool same = true;
+
+	if (!w->vma || !is_vm_hugetlb_page(w->vma)) {
+		*pmd = mmu_pmdp_get(pmdp);
+		return true;
+	}
+	local_irq_save(flags);
+	if (pud_val(mmu_pudp_get(pudp)) == pud_val(pud))
+		*pmd = mmu_pmdp_get(pmdp);
+	else
+		same = false;
+	local_irq_restore(flags);
+	return same;
+}
+
+/*
+ * Return: as mmu_walk_range(), or -EAGAIN when mmu_walk_pmd_get() found
+ * the PUD changed (@w->resume: the first address not walked).
+ */
 static int mmu_walk_pmd_range(pud_t *pudp, pud_t pud, unsigned long addr,
 			      unsigned long end, struct mmu_walk *w)
 {
@@ -214,7 +249,10 @@ static int mmu_walk_pmd_range(pud_t *pudp, pud_t pud, unsigned long addr,
 		int tries = 0;
 again:
 		next = pmd_addr_end(addr, end);
-		pmd = mmu_pmdp_get(pmdp);
+		if (!mmu_walk_pmd_get(w, pudp, pud, pmdp, &pmd)) {
+			w->resume = addr;
+			return -EAGAIN;
+		}
 		if (pmd_none(pmd)) {
 			err = mmu_walk_hole(addr, next, MMU_PMD, w);
 			continue;
@@ -254,6 +292,7 @@ static int mmu_walk_pud_range(p4d_t *p4dp, p4d_t p4d, unsigned long addr,
 	pudp = mmu_pud_next(p4dp, p4d, addr);
 	do {
 		pud_t pud = mmu_pudp_get(pudp);
+		int tries = 0;
 
 		next = pud_addr_end(addr, end);
 		if (pud_none(pud)) {
@@ -268,8 +307,22 @@ static int mmu_walk_pud_range(p4d_t *p4dp, p4d_t p4d, unsigned long addr,
 			if (err)
 				break;
 		}
-		if (w->type == MMU_E_TABLE)
-			err = mmu_walk_pmd_range(pudp, pud, addr, next, w);
+		if (w->type != MMU_E_TABLE)
+			continue;
+		err = mmu_walk_pmd_range(pudp, pud, addr, next, w);
+		/* A shared hugetlb PMD table was unshared: the rest anew. */
+		while (err == -EAGAIN && ++tries < 8) {
+			pud = mmu_pudp_get(pudp);
+			if (pud_none(pud))
+				err = mmu_walk_hole(w->resume, next, MMU_PUD, w);
+			else if (mmu_pud_type(pud) == MMU_E_TABLE)
+				err = mmu_walk_pmd_range(pudp, pud, w->resume,
+							 next, w);
+			else
+				err = 0;
+		}
+		if (err == -EAGAIN)
+			err = 0;
 	} while (pudp++, addr = next, addr != end && !err);
 	return err;
 }
