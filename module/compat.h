@@ -28,6 +28,20 @@ static inline int mmu_paging_levels(void)
 }
 
 /*
+ * End of the 64-bit user address space on this boot.  arm64's
+ * TASK_SIZE_MAX is the build's VA_BITS (52 for 16K with LPA2), but a CPU
+ * without LPA2 runs with 47-bit VAs: TASK_SIZE_64 reads the boot's size.
+ */
+static inline unsigned long mmu_user_va_end(void)
+{
+#if defined(CONFIG_ARM64)
+	return TASK_SIZE_64;
+#else
+	return TASK_SIZE_MAX;
+#endif
+}
+
+/*
  * Release of the headers we build against, for the few differences no
  * feature macro reveals (version.h has had MAJOR/PATCHLEVEL since v5.14).
  */

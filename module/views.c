@@ -408,7 +408,7 @@ static ssize_t mmu_translate_write(struct file *file, const char __user *ubuf,
 		pr_warn("translate: \"%s\" is not a number\n", buf);
 		return -EINVAL;
 	}
-	if (va >= TASK_SIZE_MAX) {
+	if (va >= mmu_user_va_end()) {
 		pr_warn("translate: 0x%lx is %s\n", va, (long)va < 0 ?
 			"a kernel address" : "not a canonical user address");
 		return -EINVAL;
