@@ -15,13 +15,29 @@
 #include <linux/timer.h>
 #include <linux/version.h>
 
-/* Number of paging levels the MMU walks now (x86 LA57 is a boot choice). */
+/*
+ * Number of paging levels the MMU walks now: PGD and PTE, and each of
+ * P4D, PUD, PMD the kernel does not fold, at build time or at boot (x86
+ * LA57; arm64 16K built for 52-bit VAs folds the PUD on a CPU without
+ * LPA2 and walks 3).  x86 and arm64 decide per boot: no mm is passed.
+ */
 static inline int mmu_paging_levels(void)
 {
-#if defined(CONFIG_X86_64)
-	return pgtable_l5_enabled() ? 5 : 4;
+	return 2 + !mm_p4d_folded(NULL) + !mm_pud_folded(NULL) +
+	       !mm_pmd_folded(NULL);
+}
+
+/*
+ * End of the 64-bit user address space on this boot.  arm64's
+ * TASK_SIZE_MAX is the build's VA_BITS (52 for 16K with LPA2), but a CPU
+ * without LPA2 runs with 47-bit VAs: TASK_SIZE_64 reads the boot's size.
+ */
+static inline unsigned long mmu_user_va_end(void)
+{
+#if defined(CONFIG_ARM64)
+	return TASK_SIZE_64;
 #else
-	return CONFIG_PGTABLE_LEVELS;
+	return TASK_SIZE_MAX;
 #endif
 }
 

@@ -162,150 +162,89 @@ static const struct file_operations mmu_maps_fops = {
 
 /* ------------------------------------------------------------- translate */
 
+/* One "level=... index=... entry=... flags=..." line, or "... folded=1". */
+static void mmu_xlate_line(struct seq_file *m, const struct mmu_lookup *lk,
+			   enum mmu_level level)
+{
+	enum mmu_fmt fmt;
+	struct seq_buf s;
+	char buf[256];
+
+	if (lk->folded & BIT(level)) {
+		seq_printf(m, "level=%s folded=1\n", mmu_level_names[level]);
+		return;
+	}
+	seq_buf_init(&s, buf, sizeof(buf));
+	seq_buf_printf(&s, "level=%s index=%lu entry=0x%llx",
+		       mmu_level_names[level], lk->index[level], lk->val[level]);
+	switch (lk->type[level]) {
+	case MMU_E_LEAF:
+		fmt = level == MMU_PTE ? MMU_FMT_PAGE : MMU_FMT_BLOCK;
+		break;
+	case MMU_E_NONPRESENT:
+	case MMU_E_BAD:
+		fmt = MMU_FMT_SWAP;
+		break;
+	default:
+		fmt = MMU_FMT_TABLE;
+		break;
+	}
+	mmu_hwflags_print(&s, fmt, lk->val[level]);
+	if (lk->type[level] == MMU_E_BAD)
+		seq_buf_printf(&s, " bad=1");
+	seq_printf(m, "%.*s\n", (int)min_t(size_t, s.len, sizeof(buf)), buf);
+}
+
 /**
  * struct mmu_xlate - one translate walk
  * @m:		output
  * @va:		address
- * @printed:	levels already printed (bit per enum mmu_level)
  * @leaf:	the leaf entry, when one was found
  * @have_leaf:	@leaf is valid
- * @unmapped:	level of the hole, when one was found
+ * @unmapped:	level where the walk stopped without a leaf
  * @have_hole:	@unmapped is valid
  */
 struct mmu_xlate {
 	struct seq_file *m;
 	unsigned long va;
-	unsigned int printed;
 	struct mmu_entry leaf;
 	bool have_leaf;
 	enum mmu_level unmapped;
 	bool have_hole;
 };
 
-static unsigned long mmu_level_index(enum mmu_level level, unsigned long va)
+/*
+ * The lines of every level down to where the walk stopped (and the folded
+ * levels just below it), and the leaf or hole for the last line.
+ */
+static void mmu_xlate_walk(struct mmu_xlate *x, const struct mmu_lookup *lk,
+			   int type)
 {
-	switch (level) {
-	case MMU_PGD:
-		return pgd_index(va);
-	case MMU_P4D:
-		return mmu_p4d_index(va);
-	case MMU_PUD:
-		return pud_index(va);
-	case MMU_PMD:
-		return pmd_index(va);
-	default:
-		return pte_index(va);
+	enum mmu_level l;
+
+	for (l = MMU_PGD; l < MMU_NR_LEVELS; l++) {
+		if (l > lk->level && !(lk->folded & BIT(l)))
+			break;
+		mmu_xlate_line(x->m, lk, l);
 	}
-}
-
-/* One "level=... index=... entry=... flags=..." line. */
-static void mmu_xlate_line(struct mmu_walk *w, enum mmu_level level, u64 raw)
-{
-	struct mmu_xlate *x = w->private;
-	enum mmu_fmt fmt;
-	struct seq_buf s;
-	char buf[256];
-
-	if (x->printed & BIT(level))
-		return;
-	x->printed |= BIT(level);
-	seq_buf_init(&s, buf, sizeof(buf));
-	seq_buf_printf(&s, "level=%s", mmu_level_names[level]);
-	if (w->folded) {
-		seq_printf(x->m, "%.*s folded=1\n", (int)s.len, buf);
-		return;
-	}
-	seq_buf_printf(&s, " index=%lu entry=0x%llx", mmu_level_index(level, x->va),
-		       raw);
-	switch (w->type) {
-	case MMU_E_TABLE:
-		fmt = MMU_FMT_TABLE;
-		break;
-	case MMU_E_LEAF:
-		fmt = level == MMU_PTE ? MMU_FMT_PAGE : MMU_FMT_BLOCK;
-		break;
-	default:
-		fmt = MMU_FMT_SWAP;
-		break;
-	}
-	mmu_hwflags_print(&s, fmt, raw);
-	if (w->type == MMU_E_BAD)
-		seq_buf_printf(&s, " bad=1");
-	seq_printf(x->m, "%.*s\n", (int)min_t(size_t, s.len, sizeof(buf)), buf);
-}
-
-static int mmu_xlate_pgd(pgd_t pgd, unsigned long addr, unsigned long next,
-			 struct mmu_walk *w)
-{
-	mmu_xlate_line(w, MMU_PGD, pgd_val(pgd));
-	return 0;
-}
-
-static int mmu_xlate_p4d(p4d_t p4d, unsigned long addr, unsigned long next,
-			 struct mmu_walk *w)
-{
-	mmu_xlate_line(w, MMU_P4D, p4d_val(p4d));
-	return 0;
-}
-
-static int mmu_xlate_pud(pud_t pud, unsigned long addr, unsigned long next,
-			 struct mmu_walk *w)
-{
-	struct mmu_xlate *x = w->private;
-
-	mmu_xlate_line(w, MMU_PUD, pud_val(pud));
-	if (w->type == MMU_E_LEAF || w->type == MMU_E_NONPRESENT) {
-		mmu_decode_pud(pud, &x->leaf);
+	if (type == MMU_E_LEAF || type == MMU_E_NONPRESENT) {
+		switch (lk->entry_level) {
+		case MMU_PUD:
+			mmu_decode_pud(lk->pud, &x->leaf);
+			break;
+		case MMU_PMD:
+			mmu_decode_pmd(lk->pmd, &x->leaf);
+			break;
+		default:
+			mmu_decode_pte(lk->pte, &x->leaf);
+			break;
+		}
 		x->have_leaf = true;
+	} else {
+		x->unmapped = lk->level;
+		x->have_hole = true;
 	}
-	return 0;
 }
-
-static int mmu_xlate_pmd(pmd_t pmd, unsigned long addr, unsigned long next,
-			 struct mmu_walk *w)
-{
-	struct mmu_xlate *x = w->private;
-
-	mmu_xlate_line(w, MMU_PMD, pmd_val(pmd));
-	if (w->type == MMU_E_LEAF || w->type == MMU_E_NONPRESENT) {
-		mmu_decode_pmd(pmd, &x->leaf);
-		x->have_leaf = true;
-	}
-	return 0;
-}
-
-static int mmu_xlate_pte(pte_t pte, unsigned long addr, unsigned long next,
-			 struct mmu_walk *w)
-{
-	struct mmu_xlate *x = w->private;
-
-	mmu_xlate_line(w, MMU_PTE, pte_val(pte));
-	mmu_decode_pte(pte, &x->leaf);
-	x->have_leaf = true;
-	return 0;
-}
-
-static int mmu_xlate_hole(unsigned long addr, unsigned long next,
-			  enum mmu_level level, struct mmu_walk *w)
-{
-	struct mmu_xlate *x = w->private;
-
-	w->type = MMU_E_TABLE;
-	w->folded = false;
-	mmu_xlate_line(w, level, 0);
-	x->unmapped = level;
-	x->have_hole = true;
-	return 1;
-}
-
-static const struct mmu_walk_ops mmu_xlate_ops = {
-	.pgd_entry	= mmu_xlate_pgd,
-	.p4d_entry	= mmu_xlate_p4d,
-	.pud_entry	= mmu_xlate_pud,
-	.pmd_entry	= mmu_xlate_pmd,
-	.pte_entry	= mmu_xlate_pte,
-	.hole		= mmu_xlate_hole,
-};
 
 /* The last line: va= pa= pagesize=, or va= unmapped_at=. */
 static void mmu_xlate_result(struct mmu_xlate *x, struct mmu_vma_info *vi)
@@ -358,13 +297,10 @@ static int mmu_translate_show(struct seq_file *m, void *v)
 	struct mmu_xlate x = { .m = m };
 	struct mmu_vma_info *vi;
 	struct vm_area_struct *vma;
+	struct mmu_lookup *lk;
 	struct mm_struct *mm;
+	int type = 0;
 	bool set;
-	struct mmu_walk w = {
-		.ops = &mmu_xlate_ops,
-		.private = &x,
-		.locked = true,
-	};
 
 	mutex_lock(&t->xlate_lock);
 	x.va = xf->set ? xf->va : t->xlate_va;
@@ -380,20 +316,30 @@ static int mmu_translate_show(struct seq_file *m, void *v)
 		goto unlock;
 	}
 	vi = kmalloc(sizeof(*vi), GFP_KERNEL);
-	if (!vi) {
-		mmap_read_unlock(mm);
-		mmput(mm);
-		return -ENOMEM;
+	lk = kmalloc(sizeof(*lk), GFP_KERNEL);
+	if (!vi || !lk) {
+		type = -ENOMEM;
+		goto free;
 	}
 	vma = vma_lookup(mm, x.va);
 	if (vma) {
 		mmu_vma_info_fill(vma, vi);
-		w.mm = mm;
-		w.vma = vma;
-		mmu_walk_range(&w, x.va & PAGE_MASK, (x.va & PAGE_MASK) + PAGE_SIZE);
+		/* Under mmap_lock and inside a VMA: the lookup sees its tables. */
+		type = mmu_walk_lookup(mm, x.va, lk);
+		if (type < 0)
+			goto free;
+		mmu_xlate_walk(&x, lk, type);
 	}
 	mmu_xlate_result(&x, vma ? vi : NULL);
+	type = 0;
+free:
+	kfree(lk);
 	kfree(vi);
+	if (type < 0) {
+		mmap_read_unlock(mm);
+		mmput(mm);
+		return type;
+	}
 unlock:
 	mmap_read_unlock(mm);
 	mmput(mm);
@@ -462,7 +408,7 @@ static ssize_t mmu_translate_write(struct file *file, const char __user *ubuf,
 		pr_warn_ratelimited("translate: \"%s\" is not a number\n", buf);
 		return -EINVAL;
 	}
-	if (va >= TASK_SIZE_MAX) {
+	if (va >= mmu_user_va_end()) {
 		pr_warn_ratelimited("translate: 0x%lx is %s\n", va,
 				    (long)va < 0 ? "a kernel address" :
 				    "not a canonical user address");

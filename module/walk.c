@@ -2,6 +2,7 @@
 /* mmuscope: the page-table walker (PGD -> P4D -> PUD -> PMD -> PTE). */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
@@ -13,21 +14,118 @@
  * mmu_level_folded() - is @level folded into its parent at run time?
  * @level: level
  *
- * x86 folds the P4D without LA57; arm64 folds per its VA size.  A folded
- * level's "entry" is its parent's entry seen through pXd_offset().
+ * The kernel's own answer (mm_p4d_folded() & co.): folded at build time,
+ * by x86 without LA57, or at boot by arm64 (a 16K kernel built for 52-bit
+ * VAs on a CPU without LPA2 folds the PUD although PTRS_PER_PUD is 2048).
+ * x86 and arm64 decide per boot, not per mm: no mm is passed.
  */
 bool mmu_level_folded(enum mmu_level level)
 {
 	switch (level) {
 	case MMU_P4D:
-		return PTRS_PER_P4D == 1;
+		return mm_p4d_folded(NULL);
 	case MMU_PUD:
-		return PTRS_PER_PUD == 1;
+		return mm_pud_folded(NULL);
 	case MMU_PMD:
-		return PTRS_PER_PMD == 1;
+		return mm_pmd_folded(NULL);
 	default:
 		return false;
 	}
+}
+
+/* Entries in one table of @level (1 where it is folded at build time). */
+static unsigned long mmu_level_ptrs(enum mmu_level level)
+{
+	switch (level) {
+	case MMU_PGD:
+		return PTRS_PER_PGD;
+	case MMU_P4D:
+		return PTRS_PER_P4D;
+	case MMU_PUD:
+		return PTRS_PER_PUD;
+	case MMU_PMD:
+		return PTRS_PER_PMD;
+	default:
+		return PTRS_PER_PTE;
+	}
+}
+
+static unsigned long mmu_level_index(enum mmu_level level, unsigned long va)
+{
+	switch (level) {
+	case MMU_PGD:
+		return pgd_index(va);
+	case MMU_P4D:
+		return mmu_p4d_index(va);
+	case MMU_PUD:
+		return pud_index(va);
+	case MMU_PMD:
+		return pmd_index(va);
+	default:
+		return pte_index(va);
+	}
+}
+
+/*
+ * Classifying an entry read once (none is tested by the caller first).
+ * Leaf before bad: pXd_bad is true for leaves.  P4D and PGD entries are
+ * never leaves on x86 or arm64.
+ */
+static enum mmu_entry_type mmu_pgd_type(pgd_t pgd)
+{
+	return pgd_bad(pgd) ? MMU_E_BAD : MMU_E_TABLE;
+}
+
+static enum mmu_entry_type mmu_p4d_type(p4d_t p4d)
+{
+	return p4d_bad(p4d) ? MMU_E_BAD : MMU_E_TABLE;
+}
+
+static enum mmu_entry_type mmu_pud_type(pud_t pud)
+{
+	if (!pud_present(pud))
+		return MMU_E_NONPRESENT;
+	if (mmu_pud_is_leaf(pud))
+		return MMU_E_LEAF;
+	if (pud_bad(pud))
+		return MMU_E_BAD;
+	return MMU_E_TABLE;
+}
+
+static enum mmu_entry_type mmu_pmd_type(pmd_t pmd)
+{
+	if (!pmd_present(pmd))
+		return MMU_E_NONPRESENT;
+	if (mmu_pmd_is_leaf(pmd))
+		return MMU_E_LEAF;
+	if (pmd_bad(pmd))
+		return MMU_E_BAD;
+	return MMU_E_TABLE;
+}
+
+/*
+ * The next level's entry: from the pointer an entry was read through
+ * together with the value read, as the kernel's GUP-fast walker does
+ * (mm/gup.c).  pXd_offset(&copy, addr) is right only where the next level
+ * is not folded at boot: arm64's p4d_to_folded_pud() aligns the pointer
+ * down to its table page, so a pointer to a copy on our stack indexes the
+ * stack.  The *_offset_lockless() helpers take the value where the level
+ * is real and the live pointer where it is folded (the folded level then
+ * reads the same live entry once more, in its own right).
+ */
+static p4d_t *mmu_p4d_next(pgd_t *pgdp, pgd_t pgd, unsigned long addr)
+{
+	return p4d_offset_lockless(pgdp, pgd, addr);
+}
+
+static pud_t *mmu_pud_next(p4d_t *p4dp, p4d_t p4d, unsigned long addr)
+{
+	return pud_offset_lockless(p4dp, p4d, addr);
+}
+
+static pmd_t *mmu_pmd_next(pud_t *pudp, pud_t pud, unsigned long addr)
+{
+	return pmd_offset_lockless(pudp, pud, addr);
 }
 
 /* A hole at a folded level is a hole in the nearest real level above. */
@@ -103,19 +201,41 @@ static int mmu_walk_pte_range(pmd_t *pmdp, unsigned long addr,
 	return err;
 }
 
-/* Classify a PMD read once: none is handled by the caller. */
-static enum mmu_entry_type mmu_pmd_type(pmd_t pmd)
+/*
+ * Read a PMD.  In a hugetlb VMA the PMD table may be shared with other
+ * processes and unshared without our mmap_lock (huge_pmd_unshare() from
+ * rmap or truncation); the kernel's own walkers hold hugetlb_vma_lock_read()
+ * against that (v6.2+), which sleeps and is not exported (6.1, 6.12).  We
+ * do as GUP-fast instead: with IRQs off, check that the PUD still points
+ * to the table, then read: a table unlinked after the check is freed only
+ * after an IPI or an RCU grace period, which wait for us.  PTE tables are
+ * never shared.
+ * Return: false when the PUD changed: read it again.
+ */
+static bool mmu_walk_pmd_get(struct mmu_walk *w, pud_t *pudp, pud_t pud,
+			     pmd_t *pmdp, pmd_t *pmd)
 {
-	if (!pmd_present(pmd))
-		return MMU_E_NONPRESENT;
-	if (mmu_pmd_is_leaf(pmd))	/* before pmd_bad: bad for leaves */
-		return MMU_E_LEAF;
-	if (pmd_bad(pmd))
-		return MMU_E_BAD;
-	return MMU_E_TABLE;
+	unsigned long flags;
+	bool same = true;
+
+	if (!w->vma || !is_vm_hugetlb_page(w->vma)) {
+		*pmd = mmu_pmdp_get(pmdp);
+		return true;
+	}
+	local_irq_save(flags);
+	if (pud_val(mmu_pudp_get(pudp)) == pud_val(pud))
+		*pmd = mmu_pmdp_get(pmdp);
+	else
+		same = false;
+	local_irq_restore(flags);
+	return same;
 }
 
-static int mmu_walk_pmd_range(pud_t *pudp, unsigned long addr,
+/*
+ * Return: as mmu_walk_range(), or -EAGAIN when mmu_walk_pmd_get() found
+ * the PUD changed (@w->resume: the first address not walked).
+ */
+static int mmu_walk_pmd_range(pud_t *pudp, pud_t pud, unsigned long addr,
 			      unsigned long end, struct mmu_walk *w)
 {
 	const struct mmu_walk_ops *ops = w->ops;
@@ -123,13 +243,16 @@ static int mmu_walk_pmd_range(pud_t *pudp, unsigned long addr,
 	pmd_t *pmdp;
 	int err = 0;
 
-	pmdp = pmd_offset(pudp, addr);
+	pmdp = mmu_pmd_next(pudp, pud, addr);
 	do {
 		pmd_t pmd;
 		int tries = 0;
 again:
 		next = pmd_addr_end(addr, end);
-		pmd = mmu_pmdp_get(pmdp);
+		if (!mmu_walk_pmd_get(w, pudp, pud, pmdp, &pmd)) {
+			w->resume = addr;
+			return -EAGAIN;
+		}
 		if (pmd_none(pmd)) {
 			err = mmu_walk_hole(addr, next, MMU_PMD, w);
 			continue;
@@ -158,18 +281,7 @@ again:
 	return err;
 }
 
-static enum mmu_entry_type mmu_pud_type(pud_t pud)
-{
-	if (!pud_present(pud))
-		return MMU_E_NONPRESENT;
-	if (mmu_pud_is_leaf(pud))
-		return MMU_E_LEAF;
-	if (pud_bad(pud))
-		return MMU_E_BAD;
-	return MMU_E_TABLE;
-}
-
-static int mmu_walk_pud_range(p4d_t *p4dp, unsigned long addr,
+static int mmu_walk_pud_range(p4d_t *p4dp, p4d_t p4d, unsigned long addr,
 			      unsigned long end, struct mmu_walk *w)
 {
 	const struct mmu_walk_ops *ops = w->ops;
@@ -177,9 +289,10 @@ static int mmu_walk_pud_range(p4d_t *p4dp, unsigned long addr,
 	pud_t *pudp;
 	int err = 0;
 
-	pudp = pud_offset(p4dp, addr);
+	pudp = mmu_pud_next(p4dp, p4d, addr);
 	do {
 		pud_t pud = mmu_pudp_get(pudp);
+		int tries = 0;
 
 		next = pud_addr_end(addr, end);
 		if (pud_none(pud)) {
@@ -194,13 +307,27 @@ static int mmu_walk_pud_range(p4d_t *p4dp, unsigned long addr,
 			if (err)
 				break;
 		}
-		if (w->type == MMU_E_TABLE)
-			err = mmu_walk_pmd_range(&pud, addr, next, w);
+		if (w->type != MMU_E_TABLE)
+			continue;
+		err = mmu_walk_pmd_range(pudp, pud, addr, next, w);
+		/* A shared hugetlb PMD table was unshared: the rest anew. */
+		while (err == -EAGAIN && ++tries < 8) {
+			pud = mmu_pudp_get(pudp);
+			if (pud_none(pud))
+				err = mmu_walk_hole(w->resume, next, MMU_PUD, w);
+			else if (mmu_pud_type(pud) == MMU_E_TABLE)
+				err = mmu_walk_pmd_range(pudp, pud, w->resume,
+							 next, w);
+			else
+				err = 0;
+		}
+		if (err == -EAGAIN)
+			err = 0;
 	} while (pudp++, addr = next, addr != end && !err);
 	return err;
 }
 
-static int mmu_walk_p4d_range(pgd_t *pgdp, unsigned long addr,
+static int mmu_walk_p4d_range(pgd_t *pgdp, pgd_t pgd, unsigned long addr,
 			      unsigned long end, struct mmu_walk *w)
 {
 	const struct mmu_walk_ops *ops = w->ops;
@@ -208,7 +335,7 @@ static int mmu_walk_p4d_range(pgd_t *pgdp, unsigned long addr,
 	p4d_t *p4dp;
 	int err = 0;
 
-	p4dp = p4d_offset(pgdp, addr);
+	p4dp = mmu_p4d_next(pgdp, pgd, addr);
 	do {
 		p4d_t p4d = mmu_p4dp_get(p4dp);
 
@@ -217,7 +344,7 @@ static int mmu_walk_p4d_range(pgd_t *pgdp, unsigned long addr,
 			err = mmu_walk_hole(addr, next, MMU_P4D, w);
 			continue;
 		}
-		w->type = p4d_bad(p4d) ? MMU_E_BAD : MMU_E_TABLE;
+		w->type = mmu_p4d_type(p4d);
 		w->folded = mmu_level_folded(MMU_P4D);
 		if (ops->p4d_entry) {
 			err = ops->p4d_entry(p4d, addr, next, w);
@@ -226,7 +353,7 @@ static int mmu_walk_p4d_range(pgd_t *pgdp, unsigned long addr,
 				break;
 		}
 		if (w->type == MMU_E_TABLE)
-			err = mmu_walk_pud_range(&p4d, addr, next, w);
+			err = mmu_walk_pud_range(p4dp, p4d, addr, next, w);
 	} while (p4dp++, addr = next, addr != end && !err);
 	return err;
 }
@@ -241,7 +368,9 @@ static int mmu_walk_p4d_range(pgd_t *pgdp, unsigned long addr,
  * whole span (one hole callback), so the cost is proportional to the
  * populated tables, not to the size of the range.  Each entry is read once
  * (ptep_get / pXdp_get) and classified from that copy, in the order none,
- * leaf, non-present, bad; lower tables are found through the copy.
+ * leaf, non-present, bad; lower tables are found from the copy and the
+ * live pointer (mmu_pud_next() & co.), right where a level is folded at
+ * boot.
  *
  * Context: mmap_read_lock(@w->mm) held, and [@start, @end) inside one
  * VMA found under that lock: page tables under a live VMA are not freed
@@ -269,7 +398,7 @@ int mmu_walk_range(struct mmu_walk *w, unsigned long start, unsigned long end)
 			err = mmu_walk_hole(addr, next, MMU_PGD, w);
 			continue;
 		}
-		w->type = pgd_bad(pgd) ? MMU_E_BAD : MMU_E_TABLE;
+		w->type = mmu_pgd_type(pgd);
 		w->folded = false;
 		if (ops->pgd_entry) {
 			err = ops->pgd_entry(pgd, addr, next, w);
@@ -278,7 +407,7 @@ int mmu_walk_range(struct mmu_walk *w, unsigned long start, unsigned long end)
 				break;
 		}
 		if (w->type == MMU_E_TABLE)
-			err = mmu_walk_p4d_range(&pgd, addr, next, w);
+			err = mmu_walk_p4d_range(pgdp, pgd, addr, next, w);
 	} while (pgdp++, addr = next, addr != end && !err);
 	return err;
 }
@@ -341,4 +470,162 @@ int mmu_walk_vmas(struct mmu_walk *w, unsigned long start, unsigned long end)
 	}
 	w->vma = NULL;
 	return err;
+}
+
+/* The walk stopped at @level on an entry of @type. */
+static int mmu_lookup_stop(struct mmu_lookup *lk, enum mmu_level level,
+			   enum mmu_entry_type type)
+{
+	lk->level = level;
+	lk->entry_level = level;
+	lk->type[level] = type;
+	return type;
+}
+
+/*
+ * One pass over the levels, each entry read once through a live pointer.
+ * Context: IRQs off (page-table pages are freed only after an IPI or an
+ * RCU grace period that waits for us, as for GUP-fast) and RCU.
+ */
+static int mmu_lookup_once(struct mm_struct *mm, unsigned long addr,
+			   struct mmu_lookup *lk)
+{
+	pgd_t *pgdp, pgd;
+	p4d_t *p4dp, p4d;
+	pud_t *pudp, pud;
+	pmd_t *pmdp, pmd;
+	pte_t *ptep;
+	enum mmu_entry_type type;
+
+	memset(lk, 0, sizeof(*lk));
+	pgdp = pgd_offset(mm, addr);
+	pgd = mmu_pgdp_get(pgdp);
+	lk->val[MMU_PGD] = pgd_val(pgd);
+	if (pgd_none(pgd))
+		return mmu_lookup_stop(lk, MMU_PGD, MMU_E_NONE);
+	type = mmu_pgd_type(pgd);
+	if (type != MMU_E_TABLE)
+		return mmu_lookup_stop(lk, MMU_PGD, type);
+	lk->type[MMU_PGD] = type;
+
+	p4dp = mmu_p4d_next(pgdp, pgd, addr);
+	p4d = mmu_p4dp_get(p4dp);
+	lk->val[MMU_P4D] = p4d_val(p4d);
+	if (p4d_none(p4d))
+		return mmu_lookup_stop(lk, MMU_P4D, MMU_E_NONE);
+	type = mmu_p4d_type(p4d);
+	if (type != MMU_E_TABLE)
+		return mmu_lookup_stop(lk, MMU_P4D, type);
+	lk->type[MMU_P4D] = type;
+
+	pudp = mmu_pud_next(p4dp, p4d, addr);
+	pud = mmu_pudp_get(pudp);
+	lk->val[MMU_PUD] = pud_val(pud);
+	lk->pud = pud;
+	if (pud_none(pud))
+		return mmu_lookup_stop(lk, MMU_PUD, MMU_E_NONE);
+	type = mmu_pud_type(pud);
+	if (type != MMU_E_TABLE)
+		return mmu_lookup_stop(lk, MMU_PUD, type);
+	lk->type[MMU_PUD] = type;
+
+	pmdp = mmu_pmd_next(pudp, pud, addr);
+	pmd = mmu_pmdp_get_lockless(pmdp);
+	lk->val[MMU_PMD] = pmd_val(pmd);
+	lk->pmd = pmd;
+	if (pmd_none(pmd))
+		return mmu_lookup_stop(lk, MMU_PMD, MMU_E_NONE);
+	type = mmu_pmd_type(pmd);
+	if (type != MMU_E_TABLE)
+		return mmu_lookup_stop(lk, MMU_PMD, type);
+	lk->type[MMU_PMD] = type;
+
+	/* Reads the PMD again: it must still point to a PTE table. */
+	ptep = mmu_pte_map(pmdp, addr);
+	if (!ptep)
+		return -EAGAIN;
+	lk->pte = ptep_get_lockless(ptep);
+	lk->val[MMU_PTE] = pte_val(lk->pte);
+	if (pte_none(lk->pte))
+		return mmu_lookup_stop(lk, MMU_PTE, MMU_E_NONE);
+	return mmu_lookup_stop(lk, MMU_PTE, pte_present(lk->pte) ?
+			       MMU_E_LEAF : MMU_E_NONPRESENT);
+}
+
+/*
+ * Report runs of folded levels as the MMU walks them: the run's top level
+ * holds the entry read at its deepest level, indexed as the table it was
+ * read from is (the deepest level of the run with more than one entry),
+ * and a walk that stopped inside the run stopped at its top.
+ */
+static void mmu_lookup_fold(struct mmu_lookup *lk, unsigned long addr)
+{
+	enum mmu_level top, deep, idx, l;
+
+	for (l = MMU_PGD; l < MMU_NR_LEVELS; l++) {
+		lk->index[l] = mmu_level_index(l, addr);
+		if (mmu_level_folded(l))
+			lk->folded |= BIT(l);
+	}
+	for (top = MMU_PGD; top < MMU_PTE && top <= lk->level; top = deep + 1) {
+		deep = top;
+		idx = top;
+		for (l = top + 1; l < MMU_PTE && (lk->folded & BIT(l)); l++) {
+			deep = l;
+			if (mmu_level_ptrs(l) > 1)
+				idx = l;
+		}
+		if (deep == top)
+			continue;
+		l = min(deep, lk->level);
+		lk->val[top] = lk->val[l];
+		lk->type[top] = lk->type[l];
+		lk->index[top] = lk->index[idx];
+		if (lk->level > top && lk->level <= deep)
+			lk->level = top;
+	}
+}
+
+/**
+ * mmu_walk_lookup() - walk the page tables of one address, without locks
+ * @mm:		address space: current->mm, or pinned by mmget()/mmgrab()
+ * @addr:	user address
+ * @lk:		result: every level's entry, the last one typed
+ *
+ * The same accessors, next-level pointers and leaf tests as
+ * mmu_walk_range() (each entry read once, lower tables found from the copy
+ * and the live pointer), for callers that cannot sleep or hold no
+ * mmap_lock, such as a page-fault probe.  Runs with IRQs disabled and in
+ * an RCU read-side section, as GUP-fast does: page-table pages, shared
+ * hugetlb PMD tables included, are freed after a TLB-flush IPI or an RCU
+ * grace period (tlb_remove_table(), pte_free_defer()), which wait for us,
+ * so every table read is alive, though it may be unlinked meanwhile: the
+ * result is a snapshot that can be stale by the time it is used.  No
+ * hugetlb_vma_lock_read(): that lock sleeps and is not exported (6.1,
+ * 6.12); it only keeps the answer from going stale.
+ *
+ * Context: any, including atomic and IRQs disabled; never sleeps, takes
+ * no lock.
+ * Return: the kind of the last entry (MMU_E_LEAF, MMU_E_NONPRESENT,
+ * MMU_E_BAD or MMU_E_NONE; never MMU_E_TABLE), -EFAULT when @addr is not
+ * a user address of @mm, -EAGAIN when a PTE table kept changing under us.
+ */
+int mmu_walk_lookup(struct mm_struct *mm, unsigned long addr,
+		    struct mmu_lookup *lk)
+{
+	unsigned long flags;
+	int tries = 0, ret;
+
+	if (addr >= mm->task_size)
+		return -EFAULT;
+	do {
+		local_irq_save(flags);
+		rcu_read_lock();
+		ret = mmu_lookup_once(mm, addr, lk);
+		rcu_read_unlock();
+		local_irq_restore(flags);
+	} while (ret == -EAGAIN && ++tries < 3);
+	if (ret >= 0)
+		mmu_lookup_fold(lk, addr);
+	return ret;
 }

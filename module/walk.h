@@ -18,6 +18,7 @@ enum mmu_entry_type {
 	MMU_E_LEAF,		/* present leaf: maps memory */
 	MMU_E_NONPRESENT,	/* not none, not present: swap, migration... */
 	MMU_E_BAD,		/* pXd_bad: reported, not followed */
+	MMU_E_NONE,		/* pXd_none (mmu_walk_lookup() only) */
 };
 
 /**
@@ -26,8 +27,13 @@ enum mmu_entry_type {
  *		walker dropped and retook mmap_lock).
  * @pgd_entry:	a populated entry of that level; mmu_walk::type says what
  * @p4d_entry:	it is and mmu_walk::folded whether the level is folded
- * @pud_entry:	into its parent (then the value is the parent's entry).
- * @pmd_entry:	Tables are reported before the walker descends into them.
+ * @pud_entry:	(mmu_level_folded()).  A level folded at build time, or
+ * @pmd_entry:	by x86 without LA57, shows its parent's entry; one folded
+ *		at boot by arm64 (the PUD of a 16K kernel built for 52-bit
+ *		VAs on a CPU without LPA2) shows the real entries of the top
+ *		table, and its parents then show pass-through values (their
+ *		pXd_none/pXd_bad are false).  Tables are reported before the
+ *		walker descends into them.
  * @pte_entry:	Called with rcu_read_lock held: must not sleep.
  * @pte_range:	if set, called once per PTE table instead of @pte_entry and
  *		of @hole at the PTE level, with the table mapped at @ptep
@@ -86,7 +92,59 @@ struct mmu_walk {
 /* Returned by the level loops when mmu_walk_vmas() should yield the lock. */
 #define MMU_WALK_YIELD	INT_MAX
 
+/**
+ * struct mmu_lookup - the walk of one address, level by level
+ * @val:	raw entry read at each level (0 where the walk stopped
+ *		above).  The top level of a run of folded levels holds the
+ *		entry the MMU reads there: the one read at the run's deepest
+ *		level (on arm64 16K without LPA2 the PGD holds the entry
+ *		read through the folded PUD), as arm64's ptdump shows it.
+ * @index:	index of @val[level] in the table the MMU reads it from
+ * @type:	kind of @val[level], for levels down to @level
+ * @folded:	bit per level folded at build or boot time (BIT(MMU_P4D)...)
+ * @level:	level where the walk stopped: a leaf, a non-present, bad or
+ *		none entry.  A none entry at a folded level is reported at
+ *		the real level above it.
+ * @entry_level: level whose entry is in @pud / @pmd / @pte: where the
+ *		walk stopped, before a stop at a folded level was lifted
+ * @pud:	copy of the last entry when @entry_level is MMU_PUD (P4D and
+ *		PGD entries are never leaves on x86 or arm64)
+ * @pmd:	... when @entry_level is MMU_PMD
+ * @pte:	... when @entry_level is MMU_PTE
+ */
+struct mmu_lookup {
+	u64 val[MMU_NR_LEVELS];
+	unsigned long index[MMU_NR_LEVELS];
+	enum mmu_entry_type type[MMU_NR_LEVELS];
+	unsigned int folded;
+	enum mmu_level level;
+	enum mmu_level entry_level;
+	pud_t pud;
+	pmd_t pmd;
+	pte_t pte;
+};
+
 bool mmu_level_folded(enum mmu_level level);
+
+/*
+ * mmu_walk_lookup(): one address, no lock, never sleeps (IRQs off and RCU
+ * inside, as GUP-fast), callable from a page-fault probe with @mm pinned
+ * (current->mm there).  Same accessors, next-level pointers and leaf tests
+ * as mmu_walk_range().  Returns the kind of the last entry (MMU_E_LEAF,
+ * MMU_E_NONPRESENT, MMU_E_BAD, MMU_E_NONE), -EFAULT (not a user address)
+ * or -EAGAIN (a PTE table kept changing).  For a leaf or non-present
+ * entry, @lk->entry_level says which of @lk->pud/pmd/pte holds it, e.g.:
+ *
+ *	struct mmu_lookup lk;
+ *
+ *	if (mmu_walk_lookup(current->mm, addr, &lk) == MMU_E_LEAF &&
+ *	    lk.entry_level == MMU_PTE && pte_write(lk.pte))
+ *		...
+ *
+ * struct mmu_lookup is about 140 bytes (64-bit): fine on a probe's stack.
+ */
+int mmu_walk_lookup(struct mm_struct *mm, unsigned long addr,
+		    struct mmu_lookup *lk);
 int mmu_walk_range(struct mmu_walk *w, unsigned long start, unsigned long end);
 int mmu_walk_vmas(struct mmu_walk *w, unsigned long start, unsigned long end);
 

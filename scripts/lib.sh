@@ -53,14 +53,26 @@ mmu_headers_of() {
 	esac
 }
 
-# The kernel matrix `make check` runs: NAME-ARCH:PAGING.
-# arm64 configurations name their page size instead of a paging mode.
-MMU_MATRIX_ALL="6.1-x86_64:4 6.1-x86_64:5 6.12-x86_64:4 6.12-x86_64:5 6.1-arm64:4K 6.12-arm64:16K"
+# The kernel matrix `make check` runs: NAME-ARCH:PAGING[-VARIANT].
+# arm64 configurations name their page size instead of a paging mode;
+# VARIANT picks the guest CPU (mmu_arm64_cpu_of).
+MMU_MATRIX_ALL="6.1-x86_64:4 6.1-x86_64:5 6.12-x86_64:4 6.12-x86_64:5 6.1-arm64:4K 6.12-arm64:16K 6.12-arm64:16K-nolpa2"
 MMU_MATRIX=${MMUSCOPE_MATRIX:-$MMU_MATRIX_ALL}
 
 # A kernel log line matching this is a splat: the run fails (exit 125).
 # Same list as scripts/vm, plus arm64's "Internal error:" (its oops/BUG/BRK).
 MMU_SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|scheduling while atomic|rcu.*detected stall|self-detected stall|blocked for more than|Kernel panic|general protection fault|Unable to handle kernel|kernel BUG|suspected memory leak|refcount_t:|list_add corruption|list_del corruption|Internal error:'
+
+# QEMU CPU model of an arm64 configuration's VARIANT (empty: max).
+#   nolpa2  neoverse-n1, without FEAT_LPA2: a 16K kernel built for 52-bit
+#           VAs runs with 47-bit VAs and the PUD folded at boot.
+mmu_arm64_cpu_of() {
+	case "$1" in
+	"") echo max ;;
+	nolpa2) echo neoverse-n1 ;;
+	*) return 1 ;;
+	esac
+}
 
 # Page size (4K, 16K, 64K) of an arm64 configuration, from its headers' .config.
 mmu_arm64_pagesize_of() {

@@ -1141,9 +1141,10 @@ static bool la57(void)
 
 TEST_F_TIMEOUT(walk, translate_vs_pagemap, 300)
 {
-	char path[128], buf[8192], *last;
+	char path[128], buf[8192], *last, want[32];
 	struct vmas vs;
-	int pmfd, i, checked = 0, present = 0, levels;
+	int pmfd, i, checked = 0, present = 0, levels, folded;
+	int real = oracle_levels();
 	bool five = la57();
 
 	ASSERT_EQ(0, child_start(&self->c, layout_mprotect));
@@ -1181,8 +1182,16 @@ TEST_F_TIMEOUT(walk, translate_vs_pagemap, 300)
 			for (p = buf; (p = strstr(p, "level=")); p++)
 				if (p == buf || p[-1] == '\n')
 					levels++;
+			folded = 0;
+			for (p = buf; (p = strstr(p, " folded=1\n")); p++)
+				folded++;
+			/* What the MMU walks (oracle_levels): the others fold. */
+			snprintf(want, sizeof(want), " levels=%d\n", real);
+			EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("%s", buf);
 			if (strstr(last, "level=pte")) {
 				EXPECT_EQ(5, levels) TH_LOG("%s", buf);
+				EXPECT_EQ(5 - real, folded)
+					TH_LOG("%d-bit VAs:\n%s", oracle_va_bits(), buf);
 				EXPECT_EQ(!five, strstr(buf, "level=p4d folded=1") != NULL)
 					TH_LOG("%s", buf);
 			}
@@ -1191,10 +1200,38 @@ TEST_F_TIMEOUT(walk, translate_vs_pagemap, 300)
 		}
 		checked++;
 	}
-	TH_LOG("%d addresses, %d present", checked, present);
+	TH_LOG("%d addresses, %d present; %d-bit VAs, %d levels", checked,
+	       present, oracle_va_bits(), real);
 	EXPECT_LT(10, present);
 	close(pmfd);
 	vmas_free(&vs);
+}
+
+/*
+ * levels= of version and summary is what the MMU walks, from the size of
+ * the user address space the kernel grants (oracle_levels): 3 on a 16K
+ * arm64 kernel built for 52-bit VAs running with 47 (no LPA2).
+ */
+TEST_F(walk, levels_vs_va_size)
+{
+	char buf[4096];
+	unsigned long v;
+	int real = oracle_levels();
+
+	ASSERT_EQ(0, child_start(&self->c, layout_mprotect));
+	ASSERT_EQ(0, target_add(self->c.pid));
+	TH_LOG("%d-bit user VAs, %ld-byte pages: %d levels", oracle_va_bits(),
+	       (long)psz(), real);
+	ASSERT_LT(0, mmu_read_file(MMU_ROOT "/version", buf, sizeof(buf)));
+	ASSERT_TRUE(kv_ul(buf, "levels", &v)) TH_LOG("%s", buf);
+	EXPECT_EQ((unsigned long)real, v) TH_LOG("%s", buf);
+	ASSERT_TRUE(summary_ul(self->c.pid, "levels", &v));
+	EXPECT_EQ((unsigned long)real, v);
+	/* Three levels: PGD, PMD, PTE; there are no PUD tables to count. */
+	if (real == 3) {
+		ASSERT_TRUE(summary_ul(self->c.pid, "pt_pud", &v));
+		EXPECT_EQ(0, v);
+	}
 }
 
 TEST_F(walk, translate_bad_input)
@@ -1408,7 +1445,7 @@ TEST_F(walk, exited_and_removed_targets)
 TEST_F_TIMEOUT(walk, load_report_and_dump, 300)
 {
 	char params[96], *log, *p, needle[64];
-	unsigned long present = 0;
+	unsigned long present = 0, levels = 0;
 	int len, lines = 0;
 	struct oracle_totals tot = { 0 };
 
@@ -1427,6 +1464,9 @@ TEST_F_TIMEOUT(walk, load_report_and_dump, 300)
 	p = strstr(log, needle);
 	ASSERT_NE(NULL, p) TH_LOG("no load summary in the kernel log");
 	ASSERT_TRUE(kv_ul(p, "present_pages", &present));
+	ASSERT_TRUE(kv_ul(p, "levels", &levels));
+	EXPECT_EQ((unsigned long)oracle_levels(), levels)
+		TH_LOG("%d-bit VAs", oracle_va_bits());
 	snprintf(needle, sizeof(needle), "target %d: start=", self->c.pid);
 	for (p = log; (p = strstr(p, needle)); p++)
 		lines++;
