@@ -233,7 +233,8 @@ static bool mmu_walk_pmd_get(struct mmu_walk *w, pud_t *pudp, pud_t pud,
 
 /*
  * Return: as mmu_walk_range(), or -EAGAIN when mmu_walk_pmd_get() found
- * the PUD changed (@w->resume: the first address not walked).
+ * the PUD changed (@w->resume: the first address not walked), -EBUSY when
+ * a PTE table kept changing.
  */
 static int mmu_walk_pmd_range(pud_t *pudp, pud_t pud, unsigned long addr,
 			      unsigned long end, struct mmu_walk *w)
@@ -259,7 +260,12 @@ again:
 		}
 		w->type = mmu_pmd_type(pmd);
 		w->folded = mmu_level_folded(MMU_PMD);
-		if (ops->pmd_entry) {
+		/*
+		 * A table seen again after a retry was reported already: once
+		 * per range, or summary counts it twice.  An entry that
+		 * changed kind in between (collapsed) is reported.
+		 */
+		if (ops->pmd_entry && !(tries && w->type == MMU_E_TABLE)) {
 			err = ops->pmd_entry(pmd, addr, next, w);
 			err = mmu_walk_result(err, addr, next, w);
 			if (err)
@@ -271,8 +277,15 @@ again:
 		/* Collapsed, split or freed under us: look again. */
 		if (err == -EAGAIN && ++tries < 8)
 			goto again;
-		if (err == -EAGAIN)
-			err = 0;
+		/*
+		 * Still changing after 8 looks: say so rather than leave the
+		 * range out of the view (-EBUSY here, not the -EAGAIN the PUD
+		 * level retries on; mmu_walk_range() returns -EAGAIN).
+		 */
+		if (err == -EAGAIN) {
+			w->resume = addr;
+			err = -EBUSY;
+		}
 		if (!err && next != end && mmu_walk_should_yield(w)) {
 			w->resume = next;
 			err = MMU_WALK_YIELD;
@@ -379,7 +392,8 @@ static int mmu_walk_p4d_range(pgd_t *pgdp, pgd_t pgd, unsigned long addr,
  * Never sleeps; may be called from a caller that holds no other locks.
  * Return: 0 when the range is done; > 0 when a callback stopped the walk,
  * or MMU_WALK_YIELD (@w->may_yield) when the lock should be dropped, with
- * @w->resume set; < 0 on error.
+ * @w->resume set; < 0 on error: -EAGAIN when a PTE table was replaced
+ * under the walk eight times in a row (the range is not left out).
  */
 int mmu_walk_range(struct mmu_walk *w, unsigned long start, unsigned long end)
 {
@@ -409,7 +423,8 @@ int mmu_walk_range(struct mmu_walk *w, unsigned long start, unsigned long end)
 		if (w->type == MMU_E_TABLE)
 			err = mmu_walk_p4d_range(pgdp, pgd, addr, next, w);
 	} while (pgdp++, addr = next, addr != end && !err);
-	return err;
+	/* A PTE table that kept changing: the reader may try again. */
+	return err == -EBUSY ? -EAGAIN : err;
 }
 
 /**
