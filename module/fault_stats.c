@@ -207,7 +207,7 @@ static void mmu_ccell_add(struct mmu_fault_sink *sink,
 		c->min_ns = ns;
 	if (ns > c->max_ns)
 		c->max_ns = ns;
-	if (unlikely(++c->hist[b] == U32_MAX))
+	if (unlikely(++c->hist[b] >= MMU_CELL_BUCKET_MAX))
 		mmu_ccell_flush(sink, c, mask);
 }
 

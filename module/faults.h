@@ -116,7 +116,13 @@ enum mmu_fault_anomaly {
  * MMU_FAULT_COMBOS sets it saw last; a further set moves the least used
  * cell into the per-class sink first.
  */
+#ifndef MMU_FAULT_COMBOS	/* tests build with fewer to force moves */
 #define MMU_FAULT_COMBOS	16
+#endif
+/* A cell moves to the sink when a bucket reaches this (tests: lower). */
+#ifndef MMU_CELL_BUCKET_MAX
+#define MMU_CELL_BUCKET_MAX	U32_MAX
+#endif
 
 struct mmu_fault_pcpu {
 	u32 mask[MMU_FAULT_COMBOS];	/* a cell's class set; 0: free */
