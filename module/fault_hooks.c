@@ -90,21 +90,20 @@ static struct mmu_fault_slot *mmu_slot_claim(struct mmu_fault_target *f)
 }
 
 /*
- * Start of a probe: current's fault target, its open slot (NULL if none)
- * and the time.  Return: false if current is not traced, or is inside a
- * fault whose handler is running (a nested fault: counted, not timed).
+ * Start of a probe: current's fault target and its open slot (NULL if
+ * none).  Return: false if current is not traced, or is inside a fault
+ * whose handler is running (a nested fault: counted, not timed).
  *
  * Context: rcu_read_lock() held.
  */
 static bool mmu_fault_begin(struct mmu_fault_target **fp,
-			    struct mmu_fault_slot **sp, u64 *now)
+			    struct mmu_fault_slot **sp)
 {
 	struct mmu_target *t = mmu_fault_lookup();
 
 	if (!t)
 		return false;
 	*fp = t->faults;
-	*now = ktime_get_mono_fast_ns();
 	*sp = mmu_slot_find(*fp);
 	if (*sp && (*sp)->busy) {
 		mmu_fault_anomaly(*fp, MMU_FA_NESTED);
@@ -295,7 +294,6 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct mmu_fault_target *f;
 	struct mmu_fault_slot *s;
 	int skip = 1;
-	u64 now;
 
 	/* No regs: GUP on behalf of a syscall, not a page fault. */
 	if (!fregs || !in_task())
@@ -303,7 +301,7 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!mmu_guard_enter())
 		return 1;
 	rcu_read_lock();
-	if (!mmu_fault_begin(&f, &s, &now))
+	if (!mmu_fault_begin(&f, &s))
 		goto out;
 	if (s && s->calls && !s->has_err &&
 	    (s->va != address || s->ip != instruction_pointer(fregs))) {
@@ -314,8 +312,9 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		 * to this new fault.  A retry repeats the address and ip.
 		 */
 		mmu_fault_anomaly(f, MMU_FA_UNPAIRED);
-		mmu_slot_open(s, now, address, instruction_pointer(fregs), 0,
-			      false, user_mode(fregs));
+		mmu_slot_open(s, ktime_get_mono_fast_ns(), address,
+			      instruction_pointer(fregs), 0, false,
+			      user_mode(fregs));
 	}
 	if (!s) {
 		/* No exception hook on this arch, or it missed the entry. */
@@ -324,8 +323,9 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 			mmu_fault_anomaly(f, MMU_FA_OVERFLOW);
 			goto out;
 		}
-		mmu_slot_open(s, now, address, instruction_pointer(fregs), 0,
-			      false, user_mode(fregs));
+		mmu_slot_open(s, ktime_get_mono_fast_ns(), address,
+			      instruction_pointer(fregs), 0, false,
+			      user_mode(fregs));
 	}
 	if (!s->calls)
 		s->classes |= mmu_fault_classify(s, vma, address, flags);
@@ -420,7 +420,6 @@ static void mmu_tp_page_fault(void *data, unsigned long address,
 {
 	struct mmu_fault_target *f;
 	struct mmu_fault_slot *s;
-	u64 now;
 
 	/* Atomic-context faults never reach handle_mm_fault for current. */
 	if (in_nmi() || !in_task() || address >= TASK_SIZE_MAX)
@@ -428,7 +427,7 @@ static void mmu_tp_page_fault(void *data, unsigned long address,
 	if (!mmu_guard_enter())
 		return;
 	rcu_read_lock();
-	if (!mmu_fault_begin(&f, &s, &now))
+	if (!mmu_fault_begin(&f, &s))
 		goto out;
 	if (s) {
 		/* The previous fault ended on a path we do not hook. */
@@ -440,8 +439,9 @@ static void mmu_tp_page_fault(void *data, unsigned long address,
 			goto out;
 		}
 	}
-	mmu_slot_open(s, now, address, instruction_pointer(regs), error_code,
-		      true, user_mode(regs));
+	mmu_slot_open(s, ktime_get_mono_fast_ns(), address,
+		      instruction_pointer(regs), error_code, true,
+		      user_mode(regs));
 out:
 	rcu_read_unlock();
 	mmu_guard_exit();

@@ -47,6 +47,8 @@ const char * const mmu_fault_class_names[MMU_FC_NR] = {
 
 static_assert(ARRAY_SIZE(mmu_fault_class_names) == MMU_FC_NR);
 static_assert(MMU_FC_NR <= 32);
+/* alloc_percpu() refuses more than a unit. */
+static_assert(sizeof(struct mmu_fault_pcpu) <= PCPU_MIN_UNIT_SIZE);
 
 static const char * const mmu_fault_anomaly_names[MMU_FA_NR] = {
 	[MMU_FA_UNPAIRED]	= "unpaired",
@@ -86,20 +88,26 @@ static void mmu_hist_range(unsigned int idx, u64 *lo, u64 *hi)
 
 void mmu_fault_stats_free(struct mmu_fault_stats *s)
 {
-	int i;
-
 	if (!s)
 		return;
-	for (i = 0; i < MMU_FC_NR; i++)
-		free_percpu(s->c[i]);
-	free_percpu(s->anomaly);
+	free_percpu(s->pcpu);
+	kvfree(s->sink);
 	kfree(s);
 }
 
+static void mmu_ccell_init(struct mmu_fault_ccell *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->min_ns = U64_MAX;
+}
+
+static void mmu_cstat_init(struct mmu_fault_cstat *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->min_ns = U64_MAX;
+}
+
 /*
- * One percpu allocation per class: all classes together exceed the percpu
- * allocator's unit size limit.
- *
  * Context: process context, may sleep.
  */
 struct mmu_fault_stats *mmu_fault_stats_alloc(void)
@@ -110,32 +118,97 @@ struct mmu_fault_stats *mmu_fault_stats_alloc(void)
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return NULL;
-	for (i = 0; i < MMU_FC_NR; i++) {
-		s->c[i] = alloc_percpu(struct mmu_fault_cstat);
-		if (!s->c[i])
-			goto free_stats;
-		for_each_possible_cpu(cpu)
-			per_cpu_ptr(s->c[i], cpu)->min_ns = U64_MAX;
+	s->pcpu = alloc_percpu(struct mmu_fault_pcpu);
+	s->sink = kvzalloc(sizeof(*s->sink), GFP_KERNEL);
+	if (!s->pcpu || !s->sink) {
+		mmu_fault_stats_free(s);
+		return NULL;
 	}
-	s->anomaly = __alloc_percpu(sizeof(u64) * MMU_FA_NR, sizeof(u64));
-	if (!s->anomaly)
-		goto free_stats;
-	return s;
+	for_each_possible_cpu(cpu) {
+		struct mmu_fault_pcpu *p = per_cpu_ptr(s->pcpu, cpu);
 
-free_stats:
-	mmu_fault_stats_free(s);
-	return NULL;
+		mmu_ccell_init(&p->handler);
+		mmu_ccell_init(&p->wait);
+		for (i = 0; i < MMU_FAULT_COMBOS; i++)
+			mmu_ccell_init(&p->cell[i]);
+	}
+	spin_lock_init(&s->sink->lock);
+	for (i = 0; i < MMU_FC_NR; i++)
+		mmu_cstat_init(&s->sink->c[i]);
+	return s;
 }
 
-static void mmu_cstat_add(struct mmu_fault_cstat *c, u64 ns)
+/* Add @c to @d.  Context: d's sink lock held (or @d private). */
+static void mmu_cstat_fold(struct mmu_fault_cstat *d,
+			   const struct mmu_fault_ccell *c)
 {
+	unsigned int b;
+
+	if (!READ_ONCE(c->count))
+		return;
+	d->count += READ_ONCE(c->count);
+	d->sum_ns += READ_ONCE(c->sum_ns);
+	d->min_ns = min(d->min_ns, READ_ONCE(c->min_ns));
+	d->max_ns = max(d->max_ns, READ_ONCE(c->max_ns));
+	for (b = 0; b < MMU_HIST_BUCKETS; b++)
+		d->hist[b] += READ_ONCE(c->hist[b]);
+}
+
+/*
+ * Move cell @c into the sink classes of @mask and empty it.
+ *
+ * Context: probe context on the cell's CPU (recursion guard held).
+ */
+static void mmu_ccell_flush(struct mmu_fault_sink *sink,
+			    struct mmu_fault_ccell *c, unsigned long mask)
+{
+	unsigned int i;
+
+	spin_lock(&sink->lock);
+	for_each_set_bit(i, &mask, MMU_FC_NR)
+		mmu_cstat_fold(&sink->c[i], c);
+	mmu_ccell_init(c);
+	spin_unlock(&sink->lock);
+}
+
+/*
+ * The cell of class set @mask on this CPU: the previous fault's, another
+ * one holding @mask, a free one, or the least used one, emptied.
+ */
+static unsigned int mmu_cell_of(struct mmu_fault_stats *s,
+				struct mmu_fault_pcpu *p, u32 mask)
+{
+	unsigned int i, victim = 0;
+
+	for (i = 0; i < MMU_FAULT_COMBOS; i++)
+		if (p->mask[i] == mask)
+			return i;
+	for (i = 0; i < MMU_FAULT_COMBOS; i++) {
+		if (!p->mask[i])
+			goto take;
+		if (p->cell[i].count < p->cell[victim].count)
+			victim = i;
+	}
+	i = victim;
+	mmu_ccell_flush(s->sink, &p->cell[i], p->mask[i]);
+take:
+	WRITE_ONCE(p->mask[i], mask);
+	return i;
+}
+
+static void mmu_ccell_add(struct mmu_fault_sink *sink,
+			  struct mmu_fault_ccell *c, unsigned long mask, u64 ns)
+{
+	unsigned int b = mmu_hist_bucket(ns);
+
 	c->count++;
 	c->sum_ns += ns;
 	if (ns < c->min_ns)
 		c->min_ns = ns;
 	if (ns > c->max_ns)
 		c->max_ns = ns;
-	c->hist[mmu_hist_bucket(ns)]++;
+	if (unlikely(++c->hist[b] >= MMU_CELL_BUCKET_MAX))
+		mmu_ccell_flush(sink, c, mask);
 }
 
 /**
@@ -145,6 +218,9 @@ static void mmu_cstat_add(struct mmu_fault_cstat *c, u64 ns)
  * @total_ns:	entry-to-end latency
  * @handler_ns:	time inside handle_mm_fault (0: the handler never ran)
  *
+ * One cell for the class set, plus `handler` and `wait` when they apply:
+ * three cells at most, whatever the number of classes.
+ *
  * Context: probe context, preemption disabled, inside rcu_read_lock();
  * the per-CPU recursion guard is held, so plain per-CPU updates are safe.
  */
@@ -152,15 +228,20 @@ void mmu_fault_stats_record(struct mmu_fault_target *f, u32 classes,
 			    u64 total_ns, u64 handler_ns)
 {
 	struct mmu_fault_stats *s = rcu_dereference(f->stats);
-	unsigned long mask = classes & ~(BIT(MMU_FC_HANDLER) | BIT(MMU_FC_WAIT));
-	unsigned int i;
+	struct mmu_fault_pcpu *p = this_cpu_ptr(s->pcpu);
+	u32 mask = classes & ~(BIT(MMU_FC_HANDLER) | BIT(MMU_FC_WAIT));
+	unsigned int i = p->last;
 
-	for_each_set_bit(i, &mask, MMU_FC_NR)
-		mmu_cstat_add(this_cpu_ptr(s->c[i]), total_ns);
+	if (unlikely(p->mask[i] != mask)) {
+		i = mmu_cell_of(s, p, mask);
+		p->last = i;
+	}
+	mmu_ccell_add(s->sink, &p->cell[i], mask, total_ns);
 	if (classes & BIT(MMU_FC_HANDLER))
-		mmu_cstat_add(this_cpu_ptr(s->c[MMU_FC_HANDLER]), handler_ns);
+		mmu_ccell_add(s->sink, &p->handler, BIT(MMU_FC_HANDLER),
+			      handler_ns);
 	if (classes & BIT(MMU_FC_WAIT))
-		mmu_cstat_add(this_cpu_ptr(s->c[MMU_FC_WAIT]),
+		mmu_ccell_add(s->sink, &p->wait, BIT(MMU_FC_WAIT),
 			      total_ns - min(total_ns, handler_ns));
 }
 
@@ -169,7 +250,7 @@ void mmu_fault_anomaly(struct mmu_fault_target *f, enum mmu_fault_anomaly a)
 {
 	struct mmu_fault_stats *s = rcu_dereference(f->stats);
 
-	this_cpu_ptr(s->anomaly)[a]++;
+	this_cpu_inc(s->pcpu->anomaly[a]);
 }
 
 /* A snapshot of all classes summed over CPUs. */
@@ -178,39 +259,44 @@ struct mmu_fault_sum {
 	u64 anomaly[MMU_FA_NR];
 };
 
+/*
+ * Fold the sink and every CPU's cells into classes.  The sink lock keeps
+ * a cell from moving to the sink while it is read (counted twice or not
+ * at all); updates in place race as single counters always did.
+ */
 static struct mmu_fault_sum *mmu_fault_sum(struct mmu_target *t)
 {
 	struct mmu_fault_target *f = t->faults;
 	struct mmu_fault_stats *s;
 	struct mmu_fault_sum *sum;
-	int i, b, cpu;
+	unsigned long mask;
+	int i, j, cpu;
 
 	sum = kvzalloc(sizeof(*sum), GFP_KERNEL);
 	if (!sum)
 		return NULL;
 	rcu_read_lock();
 	s = rcu_dereference(f->stats);
-	for (i = 0; i < MMU_FC_NR; i++) {
-		struct mmu_fault_cstat *d = &sum->c[i];
+	spin_lock(&s->sink->lock);
+	memcpy(sum->c, s->sink->c, sizeof(sum->c));
+	for_each_possible_cpu(cpu) {
+		struct mmu_fault_pcpu *p = per_cpu_ptr(s->pcpu, cpu);
 
-		d->min_ns = U64_MAX;
-		for_each_possible_cpu(cpu) {
-			struct mmu_fault_cstat *c = per_cpu_ptr(s->c[i], cpu);
-
-			d->count += READ_ONCE(c->count);
-			d->sum_ns += READ_ONCE(c->sum_ns);
-			d->min_ns = min(d->min_ns, READ_ONCE(c->min_ns));
-			d->max_ns = max(d->max_ns, READ_ONCE(c->max_ns));
-			for (b = 0; b < MMU_HIST_BUCKETS; b++)
-				d->hist[b] += READ_ONCE(c->hist[b]);
+		mmu_cstat_fold(&sum->c[MMU_FC_HANDLER], &p->handler);
+		mmu_cstat_fold(&sum->c[MMU_FC_WAIT], &p->wait);
+		for (j = 0; j < MMU_FAULT_COMBOS; j++) {
+			mask = READ_ONCE(p->mask[j]);
+			for_each_set_bit(i, &mask, MMU_FC_NR)
+				mmu_cstat_fold(&sum->c[i], &p->cell[j]);
 		}
-		if (!d->count)
-			d->min_ns = 0;
-	}
-	for_each_possible_cpu(cpu)
 		for (i = 0; i < MMU_FA_NR; i++)
-			sum->anomaly[i] += READ_ONCE(per_cpu_ptr(s->anomaly, cpu)[i]);
+			sum->anomaly[i] += READ_ONCE(p->anomaly[i]);
+	}
+	spin_unlock(&s->sink->lock);
 	rcu_read_unlock();
+	for (i = 0; i < MMU_FC_NR; i++)
+		if (!sum->c[i].count)
+			sum->c[i].min_ns = 0;
 	return sum;
 }
 

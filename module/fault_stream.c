@@ -175,6 +175,11 @@ struct mmu_stream_reader {
 	size_t len;			/* formatted bytes in buf */
 	size_t pos;			/* bytes of buf already read */
 	s64 lost_seen;
+	/* The previous event's class list and command, formatted. */
+	u32 cls_mask;
+	char cls[320];
+	char comm_raw[TASK_COMM_LEN];
+	char comm[TASK_COMM_LEN];
 	char buf[PAGE_SIZE];
 };
 
@@ -196,22 +201,33 @@ static unsigned long mmu_stream_ip(const struct mmu_fault_event *e)
 	return e->ip;
 }
 
-static int mmu_stream_format(char *buf, size_t size,
+/*
+ * One line into the reader's buffer.  Consecutive events mostly share
+ * their classes and command: those are formatted again only on a change.
+ */
+static int mmu_stream_format(struct mmu_stream_reader *r,
 			     const struct mmu_fault_event *e)
 {
-	char comm[TASK_COMM_LEN], cls[320];
+	u32 mask = e->classes & MMU_FC_DESCRIBE_MASK;
 	int i;
 
-	/* Keep the line key=value: no spaces or '=' in the command name. */
-	for (i = 0; i < TASK_COMM_LEN - 1 && e->comm[i]; i++)
-		comm[i] = (isgraph(e->comm[i]) && e->comm[i] != '=') ?
-			  e->comm[i] : '_';
-	comm[i] = '\0';
-	mmu_fault_format_classes(cls, sizeof(cls), e->classes);
-	return scnprintf(buf, size,
+	if (memcmp(r->comm_raw, e->comm, TASK_COMM_LEN)) {
+		memcpy(r->comm_raw, e->comm, TASK_COMM_LEN);
+		/* Keep the line key=value: no spaces or '=' in the name. */
+		for (i = 0; i < TASK_COMM_LEN - 1 && e->comm[i]; i++)
+			r->comm[i] = (isgraph(e->comm[i]) &&
+				      e->comm[i] != '=') ? e->comm[i] : '_';
+		r->comm[i] = '\0';
+	}
+	if (mask != r->cls_mask) {
+		mmu_fault_format_classes(r->cls, sizeof(r->cls), mask);
+		r->cls_mask = mask;
+	}
+	return scnprintf(r->buf + r->len, sizeof(r->buf) - r->len,
 			 "ts_ns=%llu cpu=%u pid=%d tid=%d comm=%s va=0x%lx ip=0x%lx err=0x%lx class=%s lat_ns=%llu handler_ns=%llu\n",
-			 e->ts, e->cpu, e->pid, e->tid, comm, e->va,
-			 mmu_stream_ip(e), e->err, cls, e->lat_ns, e->handler_ns);
+			 e->ts, e->cpu, e->pid, e->tid, r->comm, e->va,
+			 mmu_stream_ip(e), e->err, r->cls, e->lat_ns,
+			 e->handler_ns);
 }
 
 /*
@@ -259,9 +275,7 @@ static void mmu_stream_fill(struct mmu_stream_reader *r)
 		rbe = ring_buffer_consume(rb, best, NULL, NULL);
 		if (!rbe)
 			continue;
-		r->len += mmu_stream_format(r->buf + r->len,
-					    sizeof(r->buf) - r->len,
-					    ring_buffer_event_data(rbe));
+		r->len += mmu_stream_format(r, ring_buffer_event_data(rbe));
 	}
 }
 

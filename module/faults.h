@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -79,13 +80,25 @@ extern const char * const mmu_fault_class_names[MMU_FC_NR];
 #define MMU_HIST_MAX_LOG	40
 #define MMU_HIST_BUCKETS	((MMU_HIST_MAX_LOG - MMU_HIST_SUB_BITS + 2) * MMU_HIST_SUB)
 
-/* One class's counters on one CPU. */
+/* One class's counters, summed (the sink, and snapshots for readers). */
 struct mmu_fault_cstat {
 	u64 count;
 	u64 sum_ns;
 	u64 min_ns;
 	u64 max_ns;
 	u64 hist[MMU_HIST_BUCKETS];
+};
+
+/*
+ * The counters of one class set on one CPU: 32-bit buckets, moved to the
+ * sink before one can wrap, so every count stays exact.
+ */
+struct mmu_fault_ccell {
+	u64 count;
+	u64 sum_ns;
+	u64 min_ns;
+	u64 max_ns;
+	u32 hist[MMU_HIST_BUCKETS];
 };
 
 /* Pairing anomalies, per CPU. */
@@ -97,12 +110,42 @@ enum mmu_fault_anomaly {
 };
 
 /*
+ * A fault is recorded once, in the cell of its class set (its class mask
+ * without `handler` and `wait`, which time other intervals and have their
+ * own cells); readers fold the cells into classes.  A CPU keeps the
+ * MMU_FAULT_COMBOS sets it saw last; a further set moves the least used
+ * cell into the per-class sink first.
+ */
+#ifndef MMU_FAULT_COMBOS	/* tests build with fewer to force moves */
+#define MMU_FAULT_COMBOS	16
+#endif
+/* A cell moves to the sink when a bucket reaches this (tests: lower). */
+#ifndef MMU_CELL_BUCKET_MAX
+#define MMU_CELL_BUCKET_MAX	U32_MAX
+#endif
+
+struct mmu_fault_pcpu {
+	u32 mask[MMU_FAULT_COMBOS];	/* a cell's class set; 0: free */
+	unsigned int last;		/* cell of the previous fault */
+	u64 anomaly[MMU_FA_NR];
+	struct mmu_fault_ccell handler;
+	struct mmu_fault_ccell wait;
+	struct mmu_fault_ccell cell[MMU_FAULT_COMBOS];
+};
+
+/* Per class: what evicted or nearly full cells held. */
+struct mmu_fault_sink {
+	spinlock_t lock;		/* also held by readers of all cells */
+	struct mmu_fault_cstat c[MMU_FC_NR];
+};
+
+/*
  * A generation of counters; `reset` swaps in a fresh one under RCU, so a
  * reader never sees a half-zeroed set.
  */
 struct mmu_fault_stats {
-	struct mmu_fault_cstat __percpu *c[MMU_FC_NR];
-	u64 __percpu *anomaly;		/* [MMU_FA_NR] */
+	struct mmu_fault_pcpu __percpu *pcpu;
+	struct mmu_fault_sink *sink;
 	struct rcu_head rcu;
 };
 
