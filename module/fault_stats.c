@@ -473,8 +473,13 @@ static const struct file_operations fault_hist_fops = {
 	.release	= mmu_fault_single_release,
 };
 
-void mmu_fault_stats_create_files(struct mmu_target *t)
+int mmu_fault_stats_create_files(struct mmu_target *t)
 {
-	debugfs_create_file("fault_stats", 0600, t->dir, t, &fault_stats_fops);
-	debugfs_create_file("fault_hist", 0600, t->dir, t, &fault_hist_fops);
+	struct dentry *d;
+
+	d = debugfs_create_file("fault_stats", 0600, t->dir, t, &fault_stats_fops);
+	if (!IS_ERR(d))
+		d = debugfs_create_file("fault_hist", 0600, t->dir, t,
+					&fault_hist_fops);
+	return PTR_ERR_OR_ZERO(d);
 }

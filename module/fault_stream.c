@@ -406,7 +406,8 @@ static const struct file_operations faults_fops = {
 	.release	= faults_release,
 };
 
-void mmu_fault_stream_create_file(struct mmu_target *t)
+int mmu_fault_stream_create_file(struct mmu_target *t)
 {
-	debugfs_create_file("faults", 0400, t->dir, t, &faults_fops);
+	return PTR_ERR_OR_ZERO(debugfs_create_file("faults", 0400, t->dir, t,
+						   &faults_fops));
 }

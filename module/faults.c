@@ -63,10 +63,11 @@ static void mmu_faults_target_free(struct mmu_target *t)
 	t->faults = NULL;
 }
 
-static void mmu_faults_create_files(struct mmu_target *t)
+static int mmu_faults_create_files(struct mmu_target *t)
 {
-	mmu_fault_stats_create_files(t);
-	mmu_fault_stream_create_file(t);
+	int ret = mmu_fault_stats_create_files(t);
+
+	return ret ? ret : mmu_fault_stream_create_file(t);
 }
 
 /* Context: targets lock held, t->removed set. */

@@ -218,7 +218,7 @@ void mmu_fault_stats_free(struct mmu_fault_stats *s);
 void mmu_fault_stats_record(struct mmu_fault_target *f, u32 classes,
 			    u64 total_ns, u64 handler_ns);
 void mmu_fault_anomaly(struct mmu_fault_target *f, enum mmu_fault_anomaly a);
-void mmu_fault_stats_create_files(struct mmu_target *t);
+int mmu_fault_stats_create_files(struct mmu_target *t);
 
 /* fault_stream.c */
 void mmu_fault_stream_init(struct mmu_fault_stream *s);
@@ -226,7 +226,7 @@ void mmu_fault_stream_destroy(struct mmu_fault_stream *s);
 void mmu_fault_stream_emit(struct mmu_fault_stream *s,
 			   const struct mmu_fault_slot *slot, u32 classes,
 			   u64 now, u64 total_ns);
-void mmu_fault_stream_create_file(struct mmu_target *t);
+int mmu_fault_stream_create_file(struct mmu_target *t);
 void mmu_fault_stream_wake(struct mmu_fault_stream *s);
 int mmu_fault_format_classes(char *buf, size_t size, u32 classes);
 

@@ -63,7 +63,8 @@ struct mmu_target {
  * @alloc:	allocate the feature's state before the target is visible.
  * @count_changed: the number of targets changed (under the targets lock);
  *		an error refuses the addition that caused it.
- * @create_files: create the feature's files in t->dir (cannot fail).
+ * @create_files: create the feature's files in t->dir; on error the target
+ *		is taken back and its directory removed with what it holds.
  * @removed:	the target left the list: wake blocked readers.
  * @release:	free the feature's state, one RCU grace period after the
  *		target left the hash (or when it never entered it).
@@ -71,7 +72,7 @@ struct mmu_target {
 struct mmu_target_part {
 	int (*alloc)(struct mmu_target *t);
 	int (*count_changed)(unsigned int nr_targets);
-	void (*create_files)(struct mmu_target *t);
+	int (*create_files)(struct mmu_target *t);
 	void (*removed)(struct mmu_target *t);
 	void (*release)(struct mmu_target *t);
 };

@@ -273,26 +273,45 @@ struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 	hash_add_rcu(mmu_target_hash, &t->hnode, t->nr);
 	mmu_nr_targets++;
 	mmu_nr_followed += followed;
+	/*
+	 * A file that cannot be created (no memory) takes the target back:
+	 * a target is listed with all its files or not at all.  Files made
+	 * already may be open by now; as after a removal, they hold a
+	 * reference and read -EIO.
+	 */
+	for (i = 0; i < mmu_nr_parts; i++) {
+		p = mmu_parts[i];
+		ret = p->create_files ? p->create_files(t) : 0;
+		if (ret) {
+			pr_warn_ratelimited("target %d: cannot create its files (%d)\n",
+					    nr, ret);
+			goto unlist;
+		}
+	}
+	/*
+	 * Hooks last: a failed attach has registered nothing, so taking the
+	 * target back never unregisters probes, which can fail without
+	 * memory (the kernel then warns and keeps a probe that points into
+	 * this module).
+	 */
 	for (i = 0; i < mmu_nr_parts; i++) {
 		p = mmu_parts[i];
 		ret = p->count_changed ? p->count_changed(mmu_nr_targets) : 0;
-		if (ret) {
-			mmu_target_unlist(t);
-			mutex_unlock(&mmu_targets_lock);
-			debugfs_remove_recursive(t->dir);
-			mmu_target_put(t);
-			return ERR_PTR(ret);
-		}
+		if (ret)
+			goto unlist;
 	}
-	/* Files last: nothing fails after the first one exists. */
-	for (i = 0; i < mmu_nr_parts; i++)
-		if (mmu_parts[i]->create_files)
-			mmu_parts[i]->create_files(t);
 	mmu_target_get(t);
 	mutex_unlock(&mmu_targets_lock);
 	if (!followed)
 		pr_info("target %d added\n", t->nr);
 	return t;
+
+unlist:
+	mmu_target_unlist(t);
+	mutex_unlock(&mmu_targets_lock);
+	debugfs_remove_recursive(t->dir);
+	mmu_target_put(t);
+	return ERR_PTR(ret);
 
 unlock:
 	mutex_unlock(&mmu_targets_lock);

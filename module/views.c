@@ -729,11 +729,18 @@ static int mmu_views_alloc(struct mmu_target *t)
 	return 0;
 }
 
-static void mmu_views_create(struct mmu_target *t)
+static int mmu_views_create(struct mmu_target *t)
 {
-	debugfs_create_file("maps", 0400, t->dir, t, &mmu_maps_fops);
-	debugfs_create_file("translate", 0600, t->dir, t, &mmu_translate_fops);
-	debugfs_create_file("summary", 0400, t->dir, t, &mmu_summary_fops);
+	struct dentry *d;
+
+	d = debugfs_create_file("maps", 0400, t->dir, t, &mmu_maps_fops);
+	if (!IS_ERR(d))
+		d = debugfs_create_file("translate", 0600, t->dir, t,
+					&mmu_translate_fops);
+	if (!IS_ERR(d))
+		d = debugfs_create_file("summary", 0400, t->dir, t,
+					&mmu_summary_fops);
+	return PTR_ERR_OR_ZERO(d);
 }
 
 static void mmu_views_release(struct mmu_target *t)

@@ -19,6 +19,16 @@
  *	spawns and restarts targets, adds, removes and prunes them, toggles
  *	follow, loads and unloads the module (EWOULDBLOCK from rmmod while
  *	readers hold files is counted as correct, not as an error).
+ *   mmustress inject SECONDS SEED MODULE.ko
+ *	the only process changing the module's state during the injection
+ *	phase: with its own targets, it repeats every operation of the
+ *	interface (add, remove, open and read of every file, translate,
+ *	"reset", parameter writes, insmod, rmmod) while allocation failures
+ *	are injected into that one syscall (failslab and fail_page_alloc:
+ *	/proc/thread-self/fail-nth for one failure at a chosen call, or
+ *	make-it-fail with task-filter for random ones) and checks that each
+ *	one works or fails with ENOMEM (or its documented errno) and leaves
+ *	the state as it was; one line per operation with its errnos.
  *
  * An errno that the interface does not document for the situation is
  * counted in "unexpected="; scripts/stress fails the run unless it is 0.
@@ -31,6 +41,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -745,6 +756,705 @@ static int run_ctl(double secs, const char *ko, int nt)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* inject                                                               */
+
+#define FI		"/sys/kernel/debug/"
+#define FI_TIMES	1000000000L
+#define PARAMS		"/sys/module/mmuscope/parameters/"
+
+enum {
+	OP_ADD, OP_REMOVE, OP_TARGETS, OP_VERSION, OP_MAPS, OP_SUMMARY,
+	OP_TRANSLATE, OP_STATS, OP_HIST, OP_STATS_RESET, OP_HIST_RESET,
+	OP_FAULTS, OP_FOLLOW, OP_FOLLOW_MAX, OP_BUFFER_KB, OP_INSMOD, OP_RMMOD,
+	OP_NR
+};
+
+static const char *const op_name[OP_NR] = {
+	"add", "remove", "read_targets", "read_version", "read_maps",
+	"read_summary", "translate", "read_fault_stats", "read_fault_hist",
+	"reset_fault_stats", "reset_fault_hist", "read_faults",
+	"param_follow", "param_follow_max", "param_fault_buffer_kb",
+	"insmod", "rmmod",
+};
+
+/* Files a target directory has (all of them, or the add was not whole). */
+static const char *const target_files[] = {
+	"maps", "translate", "summary", "fault_stats", "fault_hist", "faults",
+};
+
+#define NERR	134
+
+static struct {
+	unsigned long tries, ok, injected, counted, points, sweep;
+	unsigned long err[NERR];
+} ops[OP_NR];
+
+static struct {
+	unsigned long nth_ops, nth_injected, random_ops, random_injected,
+		      count_ops, violations;
+} ic;
+
+enum { M_COUNT, M_NTH, M_RANDOM };
+
+/* /proc/thread-self/{fail-nth,make-it-fail}, kept open. */
+static int fd_nth = -1, fd_mif = -1;
+
+static const char *errname(int err)
+{
+	static char num[16];
+
+	switch (err) {
+	case 0: return "0";
+	case ENOMEM: return "ENOMEM";
+	case EINVAL: return "EINVAL";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EEXIST: return "EEXIST";
+	case EBUSY: return "EBUSY";
+	case EAGAIN: return "EAGAIN";
+	case EIO: return "EIO";
+	case ENODEV: return "ENODEV";
+	case ENXIO: return "ENXIO";
+	case EFAULT: return "EFAULT";
+	case ENOSPC: return "ENOSPC";
+	case EPERM: return "EPERM";
+	case EINTR: return "EINTR";
+	case ENFILE: return "ENFILE";
+	case EMFILE: return "EMFILE";
+	case ENOEXEC: return "ENOEXEC";
+	case ERANGE: return "ERANGE";
+	case EBADF: return "EBADF";
+	}
+	snprintf(num, sizeof(num), "E%d", err);
+	return num;
+}
+
+static void fi_write(const char *path, const char *val)
+{
+	if (write_str(path, val)) {
+		fprintf(stderr, "mmustress: inject: cannot write %s to %s\n",
+			val, path);
+		exit(3);
+	}
+}
+
+static void fd_put(int fd, unsigned long v)
+{
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%lu", v), tries = 0;
+	bool ok;
+
+	/* Armed, this very write could meet an injected failure: retry. */
+	while (!(ok = write(fd, b, n) == n) && errno == ENOMEM &&
+	       ++tries < 100)
+		;
+	if (!ok) {
+		fprintf(stderr, "mmustress: inject: control write: %s\n",
+			strerror(errno));
+		exit(3);
+	}
+}
+
+static long fd_get(int fd)
+{
+	char b[32];
+	ssize_t n;
+	int tries = 0;
+
+	while ((n = read(fd, b, sizeof(b) - 1)) < 0 && errno == ENOMEM &&
+	       ++tries < 100)
+		;
+
+	if (n <= 0) {
+		fprintf(stderr, "mmustress: inject: control read: %s\n",
+			n < 0 ? strerror(errno) : "empty");
+		exit(3);
+	}
+	b[n] = '\0';
+	return strtol(b, NULL, 10);
+}
+
+/* Failures both attrs injected so far (read when not armed). */
+static long fi_injected(void)
+{
+	/* debugfs attributes are not seekable: a fresh open each time. */
+	int fd[2] = { open(FI "failslab/times", O_RDONLY),
+		      open(FI "fail_page_alloc/times", O_RDONLY) };
+	long n;
+
+	if (fd[0] < 0 || fd[1] < 0) {
+		fprintf(stderr, "mmustress: inject: no fault injection in this kernel\n");
+		exit(3);
+	}
+	n = 2 * FI_TIMES - fd_get(fd[0]) - fd_get(fd[1]);
+	close(fd[0]);
+	close(fd[1]);
+	return n;
+}
+
+/*
+ * failslab and fail_page_alloc: every allocation may fail (sleeping ones
+ * and order 0 too), but only in tasks with make-it-fail set (this one,
+ * around one operation) or through fail-nth (this thread's own counter).
+ * verbose=2 with a rate limit: a sample of the failing call stacks.
+ */
+static void fi_setup(void)
+{
+	static const char *const attr[] = { "failslab", "fail_page_alloc" };
+	char path[128];
+
+	for (int i = 0; i < 2; i++) {
+#define A(f, v) do { snprintf(path, sizeof(path), FI "%s/" f, attr[i]); fi_write(path, v); } while (0)
+		A("probability", "0");
+		A("ignore-gfp-wait", "N");
+		A("task-filter", "Y");
+		A("interval", "1");
+		A("space", "0");
+		A("times", "1000000000");
+		A("verbose", "2");
+		A("verbose_ratelimit_interval_ms", "2000");
+		A("verbose_ratelimit_burst", "2");
+		if (i == 1) {
+			A("ignore-gfp-highmem", "N");
+			A("min-order", "0");
+		}
+#undef A
+	}
+	fd_nth = open("/proc/thread-self/fail-nth", O_WRONLY);
+	fd_mif = open("/proc/thread-self/make-it-fail", O_WRONLY);
+	if (fd_nth < 0 || fd_mif < 0) {
+		fprintf(stderr, "mmustress: inject: no fault injection in this kernel\n");
+		exit(3);
+	}
+}
+
+static void fi_probability(unsigned int pct)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%u", pct);
+	fi_write(FI "failslab/probability", v);
+	fi_write(FI "fail_page_alloc/probability", v);
+}
+
+static void fi_teardown(void)
+{
+	fi_probability(0);
+	fd_put(fd_nth, 0);
+	fd_put(fd_mif, 0);
+}
+
+static int inj_mode, fd_nth_rd = -1;
+static long inj_before;
+
+/* Arm the injection: nothing but the operation's syscalls may follow. */
+static void inj_begin(int mode, unsigned long nth)
+{
+	inj_mode = mode;
+	inj_before = fi_injected();
+	/* Not seekable: a fresh descriptor, opened before arming, to read. */
+	fd_nth_rd = open("/proc/thread-self/fail-nth", O_RDONLY);
+	if (fd_nth_rd < 0) {
+		fprintf(stderr, "mmustress: inject: fail-nth: %s\n", strerror(errno));
+		exit(3);
+	}
+	if (mode == M_COUNT)
+		fd_put(fd_nth, FI_TIMES);
+	else if (mode == M_NTH)
+		fd_put(fd_nth, nth);
+	else
+		fd_put(fd_mif, 1);
+}
+
+/* Disarm; returns the injection points passed (M_COUNT) or failures. */
+static long inj_end(void)
+{
+	long left;
+
+	if (inj_mode == M_RANDOM) {
+		fd_put(fd_mif, 0);
+		close(fd_nth_rd);
+		return fi_injected() - inj_before;
+	}
+	left = fd_get(fd_nth_rd);
+	fd_put(fd_nth, 0);
+	close(fd_nth_rd);
+	if (inj_mode == M_COUNT)
+		return FI_TIMES - left;
+	return left == 0;
+}
+
+/* ---- state, read without injection ---- */
+
+static bool is_listed(pid_t pid)
+{
+	char buf[65536], *p, *save;
+	int fd = open(ROOT "/targets", O_RDONLY);
+	long n;
+
+	if (fd < 0)
+		return false;
+	n = read_all(fd, buf, sizeof(buf) - 1, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
+		if (atoi(p) == pid)
+			return true;
+	return false;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static bool has_dir(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), ROOT "/%d", pid);
+	return exists(path);
+}
+
+/* The name of the first file missing from @pid's directory, or NULL. */
+static const char *missing_file(pid_t pid)
+{
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(target_files) / sizeof(target_files[0]); i++) {
+		snprintf(path, sizeof(path), ROOT "/%d/%s", pid, target_files[i]);
+		if (!exists(path))
+			return target_files[i];
+	}
+	return NULL;
+}
+
+static bool root_whole(void)
+{
+	return exists(ROOT "/targets") && exists(ROOT "/version");
+}
+
+static void violation(int op, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void violation(int op, const char *fmt, ...)
+{
+	va_list ap;
+
+	ic.violations++;
+	unexpected++;
+	if (ic.violations > 40)
+		return;
+	fprintf(stderr, "mmustress[%d]: inject: %s: ", getpid(), op_name[op]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- the operations ---- */
+
+static int op_write(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, s, strlen(s)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int op_read(const char *path, int flags, const char *first)
+{
+	static char buf[1 << 16];
+	int fd = open(path, flags), err = 0;
+	long n;
+
+	if (fd < 0)
+		return errno;
+	if (first) {
+		if (write(fd, first, strlen(first)) < 0)
+			err = errno;
+		lseek(fd, 0, SEEK_SET);
+	}
+	if (!err) {
+		if (flags & O_NONBLOCK) {
+			n = read(fd, buf, sizeof(buf));
+			if (n < 0 && errno != EAGAIN)
+				err = errno;
+		} else {
+			n = read_all(fd, buf, sizeof(buf), 8 << 20);
+			if (n < 0)
+				err = -n;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+/* Errnos an operation may return besides ENOMEM when injected. */
+static bool situational(int op, int err, bool was_listed, bool alive)
+{
+	switch (op) {
+	case OP_ADD:
+		return (err == EEXIST && was_listed) || (err == ESRCH && !alive);
+	case OP_REMOVE:
+		return err == ENOENT && !was_listed;
+	case OP_FAULTS:
+		return err == EBUSY;		/* a reader holds the stream */
+	case OP_INSMOD:
+		return err == ESRCH && !alive;
+	case OP_RMMOD:
+		return err == EWOULDBLOCK;	/* a reader holds a file */
+	case OP_MAPS: case OP_SUMMARY: case OP_TRANSLATE:
+		return err == ESRCH && !alive;
+	}
+	return false;
+}
+
+/* translate refuses kernel addresses: [vsyscall] is in /proc/PID/maps. */
+static bool refused_va(int op, int err, const char *arg)
+{
+	return op == OP_TRANSLATE && err == EINVAL &&
+	       strtoull(arg, NULL, 0) >= 0x800000000000ULL;
+}
+
+static int inject_one(int op, pid_t pid, const char *ko, int mode,
+		      unsigned long nth)
+{
+	char dir[64], path[128], arg[96], val[32], before[32] = "", after[32] = "";
+	bool was_listed = false, was_dir = false, was_loaded = loaded();
+	const char *param = NULL, *miss;
+	int err = 0, kofd = -1;
+	long res;
+
+	snprintf(dir, sizeof(dir), ROOT "/%d", pid);
+	if (op != OP_INSMOD && op != OP_RMMOD) {
+		was_listed = is_listed(pid);
+		was_dir = has_dir(pid);
+	}
+	switch (op) {
+	case OP_ADD:
+		snprintf(arg, sizeof(arg), below(2) ? "+%d" : "%d", pid);
+		break;
+	case OP_REMOVE:
+		snprintf(arg, sizeof(arg), "-%d", pid);
+		break;
+	case OP_TRANSLATE:
+		snprintf(arg, sizeof(arg), "0x%lx", pick_va(dir + sizeof(ROOT)));
+		break;
+	case OP_FOLLOW:
+		param = "follow";
+		snprintf(arg, sizeof(arg), "%c", below(2) ? 'Y' : 'N');
+		break;
+	case OP_FOLLOW_MAX:
+		param = "follow_max";
+		snprintf(arg, sizeof(arg), "%u", below(513));
+		break;
+	case OP_BUFFER_KB:
+		param = "fault_buffer_kb";
+		snprintf(arg, sizeof(arg), "%u", 16 << below(6));
+		break;
+	case OP_INSMOD:
+		kofd = open(ko, O_RDONLY);
+		if (kofd < 0) {
+			bad(ko, errno);
+			return -1;
+		}
+		arg[0] = '\0';
+		if (below(2))
+			snprintf(arg, sizeof(arg), "target_pid=%d", pid);
+		if (below(3) == 0)
+			strcat(arg, " follow=1");
+		if (below(3) == 0)
+			strcat(arg, " fault_buffer_kb=32");
+		break;
+	}
+	if (param) {
+		snprintf(path, sizeof(path), PARAMS "%s", param);
+		int fd = open(path, O_RDONLY);
+		long n = fd < 0 ? -1 : read(fd, before, sizeof(before) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		before[n > 0 ? n : 0] = '\0';
+	}
+
+	inj_begin(mode, nth);
+	switch (op) {
+	case OP_ADD: case OP_REMOVE:
+		err = op_write(ROOT "/targets", arg);
+		break;
+	case OP_TARGETS:
+		err = op_read(ROOT "/targets", O_RDONLY, NULL);
+		break;
+	case OP_VERSION:
+		err = op_read(ROOT "/version", O_RDONLY, NULL);
+		break;
+	case OP_MAPS: case OP_SUMMARY: case OP_STATS: case OP_HIST:
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 op == OP_MAPS ? "maps" : op == OP_SUMMARY ? "summary" :
+			 op == OP_STATS ? "fault_stats" : "fault_hist");
+		err = op_read(path, O_RDONLY, NULL);
+		break;
+	case OP_TRANSLATE:
+		snprintf(path, sizeof(path), "%s/translate", dir);
+		err = op_read(path, O_RDWR, arg);
+		break;
+	case OP_STATS_RESET: case OP_HIST_RESET:
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 op == OP_STATS_RESET ? "fault_stats" : "fault_hist");
+		err = op_write(path, "reset");
+		break;
+	case OP_FAULTS:
+		snprintf(path, sizeof(path), "%s/faults", dir);
+		err = op_read(path, O_RDONLY | O_NONBLOCK, NULL);
+		break;
+	case OP_FOLLOW: case OP_FOLLOW_MAX: case OP_BUFFER_KB:
+		err = op_write(path, arg);
+		break;
+	case OP_INSMOD:
+		if (syscall(SYS_finit_module, kofd, arg, 0))
+			err = errno;
+		break;
+	case OP_RMMOD:
+		if (syscall(SYS_delete_module, "mmuscope", O_NONBLOCK))
+			err = errno;
+		break;
+	}
+	res = inj_end();
+	if (kofd >= 0)
+		close(kofd);
+
+	/* ---- bookkeeping ---- */
+	if (mode == M_COUNT) {
+		ic.count_ops++;
+		ops[op].counted++;
+		if (res > 0)
+			ops[op].points = res;
+	} else if (mode == M_NTH) {
+		ic.nth_ops++;
+		ic.nth_injected += res;
+		ops[op].injected += res;
+	} else {
+		ic.random_ops++;
+		ic.random_injected += res;
+		ops[op].injected += res;
+	}
+	if (op == OP_RMMOD && err == EWOULDBLOCK)
+		return err;	/* counted by the caller, once per attempt */
+	ops[op].tries++;
+	ops[op].err[err < NERR ? err : NERR - 1]++;
+	if (!err)
+		ops[op].ok++;
+
+	/* ---- the errno ---- */
+	if (err && !situational(op, err, was_listed, kill(pid, 0) == 0) &&
+	    !refused_va(op, err, arg) &&
+	    (err != ENOMEM || mode == M_COUNT))
+		violation(op, "%s %s (mode %s, nth %lu, injected %ld)",
+			  arg[0] ? arg : "", errname(err),
+			  mode == M_COUNT ? "none" : mode == M_NTH ? "nth" : "random",
+			  nth, mode == M_COUNT ? 0 : res);
+
+	/* ---- the state ---- */
+	switch (op) {
+	case OP_ADD:
+		if (!err) {
+			if (!is_listed(pid) || !has_dir(pid))
+				violation(op, "%s succeeded: listed %d, directory %d",
+					  arg, is_listed(pid), has_dir(pid));
+			else if ((miss = missing_file(pid)))
+				violation(op, "%s succeeded without file %s", arg, miss);
+		} else if (is_listed(pid) != was_listed || has_dir(pid) != was_dir) {
+			violation(op, "%s failed (%s) but changed the state: listed %d->%d, directory %d->%d",
+				  arg, errname(err), was_listed, is_listed(pid),
+				  was_dir, has_dir(pid));
+		}
+		break;
+	case OP_REMOVE:
+		if (!err && (is_listed(pid) || has_dir(pid)))
+			violation(op, "%s succeeded: listed %d, directory %d",
+				  arg, is_listed(pid), has_dir(pid));
+		else if (err && (is_listed(pid) != was_listed || has_dir(pid) != was_dir))
+			violation(op, "%s failed (%s) but changed the state: listed %d->%d, directory %d->%d",
+				  arg, errname(err), was_listed, is_listed(pid),
+				  was_dir, has_dir(pid));
+		break;
+	case OP_INSMOD:
+		if (!err) {
+			if (!loaded() || !root_whole())
+				violation(op, "\"%s\" succeeded: loaded %d, targets+version %d",
+					  arg, loaded(), root_whole());
+			else if (strstr(arg, "target_pid") &&
+				 (!is_listed(pid) || (miss = missing_file(pid))))
+				violation(op, "\"%s\" succeeded: target listed %d, files whole %d",
+					  arg, is_listed(pid), !missing_file(pid));
+		} else if (loaded() || exists(ROOT)) {
+			violation(op, "\"%s\" failed (%s) but the module is there: loaded %d, %s %d",
+				  arg, errname(err), loaded(), ROOT, exists(ROOT));
+		}
+		break;
+	case OP_RMMOD:
+		if (!err && (loaded() || exists(ROOT)))
+			violation(op, "succeeded but loaded %d, %s %d", loaded(),
+				  ROOT, exists(ROOT));
+		else if (err && was_loaded && (!loaded() || !root_whole()))
+			violation(op, "failed (%s) but loaded %d, targets+version %d",
+				  errname(err), loaded(), root_whole());
+		break;
+	case OP_FOLLOW: case OP_FOLLOW_MAX: case OP_BUFFER_KB: {
+		int fd = open(path, O_RDONLY);
+		long n = fd < 0 ? -1 : read(fd, after, sizeof(after) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		after[n > 0 ? n : 0] = '\0';
+		snprintf(val, sizeof(val), "%s\n", arg);
+		if (!err && strcmp(after, val))
+			violation(op, "wrote %s, reads %s", arg, after);
+		else if (err && strcmp(after, before))
+			violation(op, "write of %s failed (%s) but the value changed: %s -> %s",
+				  arg, errname(err), before, after);
+		break;
+	}
+	default:
+		/* Reading (or resetting) changes no target. */
+		if (is_listed(pid) != was_listed || has_dir(pid) != was_dir)
+			violation(op, "%d: listed %d->%d, directory %d->%d", pid,
+				  was_listed, is_listed(pid), was_dir, has_dir(pid));
+		else if (was_dir && (miss = missing_file(pid)))
+			violation(op, "%d: file %s gone", pid, miss);
+	}
+	return err;
+}
+
+static int run_inject(double secs, const char *ko)
+{
+	double end = now() + secs;
+	pid_t t[3];
+	int nt = 3, i;
+	long start;
+
+	unlink(QUIET);
+	signal(SIGTERM, on_term);
+	fi_setup();
+	for (i = 0; i < nt; i++)
+		t[i] = spawn(secs + 60);
+	start = fi_injected();
+	while (!stop && now() < end) {
+		unsigned int r = below(10);
+		char cmd[32];
+		int mode, op;
+		unsigned long nth = 0, k;
+		pid_t pid;
+
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+			for (i = 0; i < nt; i++)
+				if (t[i] == pid)
+					t[i] = spawn(secs + 60);
+		/*
+		 * t[0] stays listed, never touched under injection: removing
+		 * the last target unregisters the fault probes, and the
+		 * kernel's unregister_kprobe() cannot fail cleanly (without
+		 * memory it warns and keeps the probe, which then points into
+		 * the module).  Adding the first target (attach) is tested
+		 * through insmod with target_pid.
+		 */
+		if (loaded() && !is_listed(t[0])) {
+			snprintf(cmd, sizeof(cmd), "+%d", t[0]);
+			write_str(ROOT "/targets", cmd);
+		}
+		pid = t[1 + below(nt - 1)];
+		if (!loaded())
+			op = OP_INSMOD;
+		else if (below(40) == 0)
+			op = OP_RMMOD;
+		else
+			op = below(OP_INSMOD);
+		/* Targets are mostly listed: reads need one. */
+		if (op >= OP_MAPS && op <= OP_FAULTS && !is_listed(pid))
+			op = OP_ADD;
+		k = ops[op].points;
+		mode = !k || r < 2 ? M_COUNT : r < 8 ? M_NTH : M_RANDOM;
+		if (mode == M_NTH) {
+			/* Sweep short paths; sample long ones, often their end. */
+			if (k <= 64)
+				nth = 1 + ops[op].sweep++ % k;
+			else if (below(2))
+				nth = 1 + below(k);
+			else
+				nth = k - below(k / 4);
+		} else if (mode == M_RANDOM) {
+			/* About one or two failures per operation. */
+			unsigned int pct = 150 / k;
+
+			fi_probability(pct < 1 ? 1 : pct > 50 ? 50 : pct);
+		}
+		if (op == OP_RMMOD) {
+			/* Ask the readers for a gap; retry while they hold files. */
+			int qfd = open(QUIET, O_CREAT | O_WRONLY, 0600), k2;
+
+			/* No probes to unregister inside the injected rmmod. */
+			write_str(PARAMS "follow", "N");
+			for (i = 0; i < nt; i++) {
+				snprintf(cmd, sizeof(cmd), "-%d", t[i]);
+				write_str(ROOT "/targets", cmd);
+			}
+			prune(t, 0);
+
+			for (k2 = 0; k2 < 300; k2++) {
+				if (inject_one(op, pid, ko, mode, nth) != EWOULDBLOCK)
+					break;
+				usleep(5000);
+			}
+			if (k2 == 300)
+				ops[op].err[EWOULDBLOCK]++, ops[op].tries++;
+			if (qfd >= 0)
+				close(qfd);
+			unlink(QUIET);
+		} else {
+			inject_one(op, pid, ko, mode, nth);
+		}
+		if (mode == M_RANDOM)
+			fi_probability(0);
+	}
+	fi_teardown();
+	for (i = 0; i < nt; i++) {
+		char cmd[32];
+
+		snprintf(cmd, sizeof(cmd), "-%d", t[i]);
+		write_str(ROOT "/targets", cmd);
+		kill(t[i], SIGTERM);
+	}
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	for (int op = 0; op < OP_NR; op++) {
+		char errs[512] = "";
+		size_t o = 0;
+
+		for (int e = 1; e < NERR; e++)
+			if (ops[op].err[e] && o < sizeof(errs) - 32)
+				o += snprintf(errs + o, sizeof(errs) - o, "%s%s:%lu",
+					      o ? "," : "", errname(e), ops[op].err[e]);
+		printf("inject op=%s tries=%lu ok=%lu injected=%lu points=%lu errnos=%s\n",
+		       op_name[op], ops[op].tries, ops[op].ok, ops[op].injected,
+		       ops[op].points, o ? errs : "none");
+	}
+	printf("inject ops=%lu counted=%lu nth=%lu nth_injected=%lu random=%lu random_injected=%lu injected_total=%ld violations=%lu unexpected=%lu\n",
+	       ic.count_ops + ic.nth_ops + ic.random_ops, ic.count_ops,
+	       ic.nth_ops, ic.nth_injected, ic.random_ops, ic.random_injected,
+	       fi_injected() - start, ic.violations, unexpected);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char exe[4096];
@@ -752,7 +1462,7 @@ int main(int argc, char **argv)
 	double secs;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: mmustress target|reader|ctl SECONDS SEED [ARGS]\n");
+		fprintf(stderr, "usage: mmustress target|reader|ctl|inject SECONDS SEED [ARGS]\n");
 		return 2;
 	}
 	secs = atof(argv[2]);
@@ -764,14 +1474,15 @@ int main(int argc, char **argv)
 		return run_target(secs);
 	if (!strcmp(argv[1], "reader") && argc >= 5)
 		return run_reader(secs, argv[4]) || unexpected != 0;
-	if (!strcmp(argv[1], "ctl") && argc >= 6) {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n > 0) {
-			exe[n] = '\0';
-			self_exe = exe;
-		}
-		return run_ctl(secs, argv[4], atoi(argv[5])) || unexpected != 0;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		self_exe = exe;
 	}
+	if (!strcmp(argv[1], "ctl") && argc >= 6)
+		return run_ctl(secs, argv[4], atoi(argv[5])) || unexpected != 0;
+	if (!strcmp(argv[1], "inject") && argc >= 5)
+		return run_inject(secs, argv[4]) || unexpected != 0;
 	fprintf(stderr, "mmustress: bad arguments\n");
 	return 2;
 }
