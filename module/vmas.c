@@ -261,9 +261,10 @@ static const struct file_operations mmu_vmas_fops = {
 };
 
 /* Add <pid>/vmas to a target's directory. */
-static void mmu_vmas_create(struct mmu_target *t)
+static int mmu_vmas_create(struct mmu_target *t)
 {
-	debugfs_create_file("vmas", 0400, t->dir, t, &mmu_vmas_fops);
+	return PTR_ERR_OR_ZERO(debugfs_create_file("vmas", 0400, t->dir, t,
+						   &mmu_vmas_fops));
 }
 
 const struct mmu_target_part mmu_vmas_part = {
