@@ -8,16 +8,16 @@
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/pgtable.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
-#include <linux/swapops.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 #include "compat.h"
 #include "faults.h"
+#include "decode.h"
 #include "mmuscope.h"
+#include "walk.h"
 
 /* Per-CPU recursion guard shared by every probe of this file. */
 static DEFINE_PER_CPU(int, mmu_fault_guard);
@@ -167,69 +167,50 @@ static unsigned int mmu_kind_of_present(struct vm_area_struct *vma,
 /*
  * What the faulting address maps to before the handler runs: the kind
  * class (first_touch, cow, wp, swap_in, numa, migration, spurious), or 0.
+ * One lockless lookup, the walker's own (mmu_walk_lookup(): the same
+ * accessors, next-level pointers and leaf tests as maps, and the PUD
+ * rechecked before a hugetlb PMD is read, against huge_pmd_unshare()).
  *
- * Context: called at handle_mm_fault() entry, so the caller holds the
- * mmap_lock or the VMA lock: upper tables of @vma cannot be freed; PTE
- * tables retracted by khugepaged (6.5+) are freed after an RCU grace
- * period and we run with preemption disabled.  Each entry is read once.
+ * Context: called at handle_mm_fault() entry with preemption disabled;
+ * the caller holds the mmap_lock or the VMA lock.
  */
 static unsigned int mmu_fault_kind(struct vm_area_struct *vma,
 				   unsigned long addr, bool write)
 {
-	pgd_t *pgdp;
-	p4d_t *p4dp;
-	pud_t *pudp, pud;
-	pmd_t *pmdp, pmd;
-	pte_t pte;
+	struct mmu_lookup lk;
+	struct mmu_entry e;
 
-	pgdp = pgd_offset(vma->vm_mm, addr);
-	if (pgd_none(READ_ONCE(*pgdp)))
+	switch (mmu_walk_lookup(vma->vm_mm, addr, &lk)) {
+	case MMU_E_NONE:
 		return MMU_FC_FIRST_TOUCH;
-	p4dp = p4d_offset(pgdp, addr);
-	if (p4d_none(READ_ONCE(*p4dp)))
-		return MMU_FC_FIRST_TOUCH;
-	pudp = pud_offset(p4dp, addr);
-	pud = READ_ONCE(*pudp);
-	if (pud_none(pud))
-		return MMU_FC_FIRST_TOUCH;
-	if (pud_leaf(pud))
-		return pud_present(pud) ? MMU_FC_SPURIOUS : 0;
-	if (pud_bad(pud))
-		return 0;
-	pmdp = pmd_offset(pudp, addr);
-	pmd = mmu_pmdp_get_lockless(pmdp);
-	if (pmd_none(pmd))
-		return MMU_FC_FIRST_TOUCH;
-	if (pmd_protnone(pmd))
-		return MMU_FC_NUMA;
-	if (pmd_leaf(pmd) || pmd_trans_huge(pmd)) {
-		if (!pmd_present(pmd))
+	case MMU_E_LEAF:
+		break;
+	case MMU_E_NONPRESENT:
+		/* Rare: the decoder of maps says what the entry holds. */
+		if (lk.entry_level == MMU_PTE)
+			mmu_decode_pte(lk.pte, &e);
+		else if (lk.entry_level == MMU_PMD)
+			mmu_decode_pmd(lk.pmd, &e);
+		else
 			return 0;
-		return mmu_kind_of_present(vma, write, pmd_write(pmd));
-	}
-	if (!pmd_present(pmd))
-		return is_pmd_migration_entry(pmd) ? MMU_FC_MIGRATION : 0;
-	if (pmd_bad(pmd))
-		return 0;
-	/* The local copy: the PMD may change under us, its old table not. */
-	pte = ptep_get(pte_offset_kernel(&pmd, addr));
-	if (pte_none(pte))
-		return MMU_FC_FIRST_TOUCH;
-	if (pte_protnone(pte))
-		return MMU_FC_NUMA;
-	if (!pte_present(pte)) {
-		swp_entry_t entry;
-
-		if (!is_swap_pte(pte))
-			return 0;
-		entry = pte_to_swp_entry(pte);
-		if (!non_swap_entry(entry))
+		if (e.kind == MMU_K_SWAP)
 			return MMU_FC_SWAP_IN;
-		if (is_migration_entry(entry))
-			return MMU_FC_MIGRATION;
+		return e.kind == MMU_K_MIGRATION ? MMU_FC_MIGRATION : 0;
+	default:
 		return 0;
 	}
-	return mmu_kind_of_present(vma, write, pte_write(pte));
+	switch (lk.entry_level) {
+	case MMU_PTE:
+		if (pte_protnone(lk.pte))
+			return MMU_FC_NUMA;
+		return mmu_kind_of_present(vma, write, pte_write(lk.pte));
+	case MMU_PMD:
+		if (pmd_protnone(lk.pmd))
+			return MMU_FC_NUMA;
+		return mmu_kind_of_present(vma, write, pmd_write(lk.pmd));
+	default:
+		return MMU_FC_SPURIOUS;	/* a present PUD leaf */
+	}
 }
 
 /* Backing and kind classes, at the first handle_mm_fault() of a fault. */
