@@ -216,7 +216,7 @@ static unsigned int mmu_fault_kind(struct vm_area_struct *vma,
 		return mmu_kind_of_present(vma, write, pmd_write(pmd));
 	}
 	if (!pmd_present(pmd))
-		return is_pmd_migration_entry(pmd) ? MMU_FC_MIGRATION : 0;
+		return mmu_pmd_is_migration(pmd) ? MMU_FC_MIGRATION : 0;
 	if (pmd_bad(pmd))
 		return 0;
 	/* The local copy: the PMD may change under us, its old table not. */
@@ -228,12 +228,12 @@ static unsigned int mmu_fault_kind(struct vm_area_struct *vma,
 	if (!pte_present(pte)) {
 		swp_entry_t entry;
 
-		if (!is_swap_pte(pte))
+		if (!mmu_pte_is_swp(pte))
 			return 0;
-		entry = pte_to_swp_entry(pte);
-		if (!non_swap_entry(entry))
+		entry = mmu_pte_to_swp_entry(pte);
+		if (mmu_swp_is_swap(entry))
 			return MMU_FC_SWAP_IN;
-		if (is_migration_entry(entry))
+		if (mmu_swp_is_migration(entry))
 			return MMU_FC_MIGRATION;
 		return 0;
 	}
