@@ -62,7 +62,7 @@ test_feature PTE_UFFD "linux/mm.h linux/pgtable.h" \
 	"return pte_uffd(__pte(0)) + pte_swp_uffd(__pte(0));" "$@"
 # Non-present entries as "softleaf" entries (7.x: linux/leafops.h),
 # replacing pte_to_swp_entry(), is_swap_pte(), non_swap_entry() ...
-test_feature SOFTLEAF "linux/mm.h linux/leafops.h" \
+test_feature SOFTLEAF "linux/mm.h linux/swap.h linux/leafops.h" \
 	"return softleaf_is_swap(softleaf_from_pte(__pte(0)));" "$@"
 
 echo "#endif" >>"$tmp"
