@@ -103,6 +103,9 @@ static inline bool mmu_pud_devmap(pud_t pud)
  * pte_uffd_wp(), pmd_uffd_wp() and pte_swp_uffd_wp().  Conftest:
  * MMU_HAVE_PTE_UFFD.
  */
+#if !defined(MMU_HAVE_PTE_UFFD) && !defined(MMU_HAVE_PTE_UFFD_WP)
+#error "mmuscope: unsupported kernel: no pte_uffd() nor pte_uffd_wp()"
+#endif
 #ifdef MMU_HAVE_PTE_UFFD
 static inline bool mmu_pte_uffd_wp(pte_t pte) { return pte_uffd(pte); }
 static inline bool mmu_pmd_uffd_wp(pmd_t pmd) { return pmd_uffd(pmd); }
@@ -161,6 +164,9 @@ static inline pte_t *mmu_pte_map(pmd_t *pmdp, unsigned long addr)
  * softleaf_t is still swp_entry_t there, so mmuscope keeps swp_entry_t
  * and asks these wrappers.  Conftest: MMU_HAVE_SOFTLEAF.
  */
+#if !defined(MMU_HAVE_SOFTLEAF) && !defined(MMU_HAVE_SWP_ENTRY)
+#error "mmuscope: unsupported kernel: no softleaf_from_pte() nor pte_to_swp_entry()"
+#endif
 #ifdef MMU_HAVE_SOFTLEAF
 #include <linux/leafops.h>
 

@@ -60,10 +60,14 @@ test_feature PUD_DEVMAP "linux/mm.h linux/pgtable.h" \
 # pmd_uffd(), pte_swp_uffd() for pte_uffd_wp() ...).
 test_feature PTE_UFFD "linux/mm.h linux/pgtable.h" \
 	"return pte_uffd(__pte(0)) + pte_swp_uffd(__pte(0));" "$@"
+test_feature PTE_UFFD_WP "linux/mm.h linux/pgtable.h" \
+	"return pte_uffd_wp(__pte(0)) + pte_swp_uffd_wp(__pte(0));" "$@"
 # Non-present entries as "softleaf" entries (7.x: linux/leafops.h),
 # replacing pte_to_swp_entry(), is_swap_pte(), non_swap_entry() ...
 test_feature SOFTLEAF "linux/mm.h linux/swap.h linux/leafops.h" \
 	"return softleaf_is_swap(softleaf_from_pte(__pte(0)));" "$@"
+test_feature SWP_ENTRY "linux/mm.h linux/swap.h linux/swapops.h" \
+	"return is_swap_pte(__pte(0)) && non_swap_entry(pte_to_swp_entry(__pte(0)));" "$@"
 
 echo "#endif" >>"$tmp"
 mv "$tmp" "$out"
