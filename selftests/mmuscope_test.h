@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -26,6 +27,35 @@
 #define DEBUGFS_MAGIC_NR 0x64626720
 
 /* The module under test: $MMUSCOPE_KO, else ../module/mmuscope.ko. */
+/*
+ * Paging levels the MMU walks for user addresses, from the kernel's own
+ * view: the highest user address it grants (a MAP_FIXED_NOREPLACE probe
+ * of 2^k - 2 pages, k = 39..57) and the page size, each level resolving
+ * PAGE_SHIFT - 3 bits.  x86_64: 47 bits -> 4, 56 -> 5; arm64 4K: 48 -> 4,
+ * 52 (LPA2) -> 5; 16K: 47 -> 3, 48 or 52 -> 4; 64K: 3.
+ */
+static inline int mmu_user_levels(void)
+{
+	unsigned long pg = (unsigned long)sysconf(_SC_PAGESIZE);
+	unsigned int k, bits = 47, shift = __builtin_ctzl(pg);
+
+	for (k = 39; k <= 57; k++) {
+		void *want = (void *)((1UL << k) - 2 * pg);
+		void *p = mmap(want, pg, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p == MAP_FAILED) {
+			if (errno == EEXIST)	/* taken: a user address */
+				bits = k;
+			continue;
+		}
+		if (p == want)
+			bits = k;
+		munmap(p, pg);
+	}
+	return (bits - shift + (shift - 3) - 1) / (shift - 3);	/* ceil */
+}
+
 static inline const char *mmu_ko_path(void)
 {
 	static char path[PATH_MAX];
