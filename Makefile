@@ -8,7 +8,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 KSRC ?= $(MMU_CACHE)/linux-source-6.1
 PREFIX ?= /usr/local
 
-.PHONY: all module userspace selftests check demo bench stress lint clean install help
+.PHONY: all module userspace selftests check check-next demo bench stress lint clean install help
 
 all: module userspace selftests
 
@@ -25,6 +25,12 @@ selftests:
 # Build, then run the selftests in every configuration of the kernel matrix.
 check: all
 	scripts/check
+
+# The newest Debian sid kernel, built with sid's gcc in its own build root:
+# not part of `make check` (sid moves every week).
+check-next: all
+	scripts/setup --kernels next-x86_64
+	scripts/check next-x86_64:5
 
 demo: all
 	scripts/demo
@@ -51,5 +57,5 @@ clean:
 	rm -rf build
 
 help:
-	@echo "targets: all module userspace selftests check demo bench stress lint install clean"
+	@echo "targets: all module userspace selftests check check-next demo bench stress lint install clean"
 	@echo "variables: KDIR=$(KDIR) KVER=$(KVER)"

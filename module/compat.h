@@ -15,6 +15,9 @@
 #include <linux/timer.h>
 #include <linux/version.h>
 
+/* MMU_HAVE_*: feature tests of module/conftest.sh, run by module/Kbuild. */
+#include "compat-generated.h"
+
 /*
  * Number of paging levels the MMU walks now: PGD and PTE, and each of
  * P4D, PUD, PMD the kernel does not fold, at build time or at boot (x86
@@ -79,15 +82,65 @@ static inline pmd_t mmu_pmdp_get_lockless(pmd_t *pmdp)
 }
 #endif
 
+/*
+ * ZONE_DEVICE "devmap" entries: a special bit up to 6.1x; the 7.x kernels
+ * dropped the bit and pXd_devmap() with it (their DAX mappings are plain
+ * pXd_leaf entries).  Conftest: MMU_HAVE_{PTE,PMD,PUD}_DEVMAP.
+ */
+static inline bool mmu_pte_devmap(pte_t pte)
+{
+#ifdef MMU_HAVE_PTE_DEVMAP
+	return pte_devmap(pte);
+#else
+	return false;
+#endif
+}
+
+static inline bool mmu_pmd_devmap(pmd_t pmd)
+{
+#ifdef MMU_HAVE_PMD_DEVMAP
+	return pmd_devmap(pmd);
+#else
+	return false;
+#endif
+}
+
+static inline bool mmu_pud_devmap(pud_t pud)
+{
+#ifdef MMU_HAVE_PUD_DEVMAP
+	return pud_devmap(pud);
+#else
+	return false;
+#endif
+}
+
+/*
+ * userfaultfd write-protect bits: the 7.x kernels dropped "_wp" from
+ * pte_uffd_wp(), pmd_uffd_wp() and pte_swp_uffd_wp().  Conftest:
+ * MMU_HAVE_PTE_UFFD.
+ */
+#if !defined(MMU_HAVE_PTE_UFFD) && !defined(MMU_HAVE_PTE_UFFD_WP)
+#error "mmuscope: unsupported kernel: no pte_uffd() nor pte_uffd_wp()"
+#endif
+#ifdef MMU_HAVE_PTE_UFFD
+static inline bool mmu_pte_uffd_wp(pte_t pte) { return pte_uffd(pte); }
+static inline bool mmu_pmd_uffd_wp(pmd_t pmd) { return pmd_uffd(pmd); }
+static inline bool mmu_pte_swp_uffd_wp(pte_t pte) { return pte_swp_uffd(pte); }
+#else
+static inline bool mmu_pte_uffd_wp(pte_t pte) { return pte_uffd_wp(pte); }
+static inline bool mmu_pmd_uffd_wp(pmd_t pmd) { return pmd_uffd_wp(pmd); }
+static inline bool mmu_pte_swp_uffd_wp(pte_t pte) { return pte_swp_uffd_wp(pte); }
+#endif
+
 /* A PMD that maps memory itself (THP, hugetlb, devmap), not a PTE table. */
 static inline bool mmu_pmd_is_leaf(pmd_t pmd)
 {
-	return pmd_leaf(pmd) || pmd_trans_huge(pmd) || pmd_devmap(pmd);
+	return pmd_leaf(pmd) || pmd_trans_huge(pmd) || mmu_pmd_devmap(pmd);
 }
 
 static inline bool mmu_pud_is_leaf(pud_t pud)
 {
-	return pud_leaf(pud) || pud_trans_huge(pud) || pud_devmap(pud);
+	return pud_leaf(pud) || pud_trans_huge(pud) || mmu_pud_devmap(pud);
 }
 
 /**
@@ -118,6 +171,92 @@ static inline pte_t *mmu_pte_map(pmd_t *pmdp, unsigned long addr)
 		return NULL;
 	return pte_offset_kernel(&pmdval, addr);
 }
+
+/*
+ * Non-present, non-none entries (swap, migration, device, hwpoison,
+ * marker).  The 7.x kernels call them "softleaf" entries
+ * (linux/leafops.h) and removed pte_to_swp_entry(), is_swap_pte(),
+ * non_swap_entry(), is_migration_entry(), is_pte_marker_entry() ...;
+ * softleaf_t is still swp_entry_t there, so mmuscope keeps swp_entry_t
+ * and asks these wrappers.  Conftest: MMU_HAVE_SOFTLEAF.
+ */
+#if !defined(MMU_HAVE_SOFTLEAF) && !defined(MMU_HAVE_SWP_ENTRY)
+#error "mmuscope: unsupported kernel: no softleaf_from_pte() nor pte_to_swp_entry()"
+#endif
+#ifdef MMU_HAVE_SOFTLEAF
+#include <linux/leafops.h>
+
+/* Whether @pte holds a software entry (not none, not present). */
+static inline bool mmu_pte_is_swp(pte_t pte)
+{
+	return !pte_none(pte) && !pte_present(pte);
+}
+
+static inline swp_entry_t mmu_pte_to_swp_entry(pte_t pte)
+{
+	return softleaf_from_pte(pte);
+}
+
+/* A swap-device entry (not migration, device, hwpoison or marker). */
+static inline bool mmu_swp_is_swap(swp_entry_t e) { return softleaf_is_swap(e); }
+static inline bool mmu_swp_is_marker(swp_entry_t e) { return softleaf_is_marker(e); }
+static inline unsigned long mmu_swp_marker(swp_entry_t e) { return softleaf_to_marker(e); }
+static inline bool mmu_swp_is_migration(swp_entry_t e) { return softleaf_is_migration(e); }
+static inline bool mmu_swp_is_migration_write(swp_entry_t e)
+{
+	return softleaf_is_migration_write(e);
+}
+
+static inline bool mmu_swp_is_migration_read_exclusive(swp_entry_t e)
+{
+	return softleaf_is_migration_read_exclusive(e);
+}
+
+static inline bool mmu_swp_is_device_private(swp_entry_t e)
+{
+	return softleaf_is_device_private(e);
+}
+
+static inline bool mmu_swp_is_device_exclusive(swp_entry_t e)
+{
+	return softleaf_is_device_exclusive(e);
+}
+
+static inline bool mmu_swp_is_hwpoison(swp_entry_t e) { return softleaf_is_hwpoison(e); }
+/* PFN of a migration, device or hwpoison entry. */
+static inline unsigned long mmu_swp_pfn(swp_entry_t e) { return softleaf_to_pfn(e); }
+static inline bool mmu_pmd_is_migration(pmd_t pmd) { return pmd_is_migration_entry(pmd); }
+#else /* !MMU_HAVE_SOFTLEAF */
+static inline bool mmu_pte_is_swp(pte_t pte) { return is_swap_pte(pte); }
+static inline swp_entry_t mmu_pte_to_swp_entry(pte_t pte) { return pte_to_swp_entry(pte); }
+static inline bool mmu_swp_is_swap(swp_entry_t e) { return !non_swap_entry(e); }
+static inline bool mmu_swp_is_marker(swp_entry_t e) { return is_pte_marker_entry(e); }
+static inline unsigned long mmu_swp_marker(swp_entry_t e) { return pte_marker_get(e); }
+static inline bool mmu_swp_is_migration(swp_entry_t e) { return is_migration_entry(e); }
+static inline bool mmu_swp_is_migration_write(swp_entry_t e)
+{
+	return is_writable_migration_entry(e);
+}
+
+static inline bool mmu_swp_is_migration_read_exclusive(swp_entry_t e)
+{
+	return is_readable_exclusive_migration_entry(e);
+}
+
+static inline bool mmu_swp_is_device_private(swp_entry_t e)
+{
+	return is_device_private_entry(e);
+}
+
+static inline bool mmu_swp_is_device_exclusive(swp_entry_t e)
+{
+	return is_device_exclusive_entry(e);
+}
+
+static inline bool mmu_swp_is_hwpoison(swp_entry_t e) { return is_hwpoison_entry(e); }
+static inline unsigned long mmu_swp_pfn(swp_entry_t e) { return swp_offset_pfn(e); }
+static inline bool mmu_pmd_is_migration(pmd_t pmd) { return is_pmd_migration_entry(pmd); }
+#endif /* MMU_HAVE_SOFTLEAF */
 
 /*
  * v6.1 has a swap type for swap-in errors; v6.2 made it the marker
@@ -163,10 +302,40 @@ static inline unsigned long mmu_p4d_index(unsigned long va)
 #endif
 #ifdef PTE_UFFD_WP
 #define MMU_ARM64_PTE_UFFD_WP		PTE_UFFD_WP
+#elif defined(PTE_UFFD)			/* 7.x name */
+#define MMU_ARM64_PTE_UFFD_WP		PTE_UFFD
 #else
 #define MMU_ARM64_PTE_UFFD_WP		0
 #endif
+/* The devmap bit is gone in the 7.x kernels (see mmu_pte_devmap()). */
+#ifdef PTE_DEVMAP
+#define MMU_ARM64_PTE_DEVMAP		PTE_DEVMAP
+#else
+#define MMU_ARM64_PTE_DEVMAP		0
+#endif
 #endif /* CONFIG_ARM64 */
+#ifdef CONFIG_X86_64
+/* The 7.x kernels call the uffd-wp bits _PAGE_UFFD and _PAGE_SWP_UFFD. */
+#ifdef _PAGE_UFFD_WP
+#define MMU_X86_PAGE_UFFD_WP		_PAGE_UFFD_WP
+#else
+#define MMU_X86_PAGE_UFFD_WP		_PAGE_UFFD
+#endif
+#if defined(_PAGE_SWP_UFFD_WP)
+#define MMU_X86_PAGE_SWP_UFFD_WP	_PAGE_SWP_UFFD_WP
+#elif defined(_PAGE_SWP_UFFD)
+#define MMU_X86_PAGE_SWP_UFFD_WP	_PAGE_SWP_UFFD
+#else
+#define MMU_X86_PAGE_SWP_UFFD_WP	0
+#endif
+/* The devmap bit is gone in the 7.x kernels (see mmu_pte_devmap()). */
+#ifdef _PAGE_DEVMAP
+#define MMU_X86_PAGE_DEVMAP		_PAGE_DEVMAP
+#else
+#define MMU_X86_PAGE_DEVMAP		0
+#endif
+#endif /* CONFIG_X86_64 */
+
 /* ---- page-fault tracer (fault_hooks.c, fault_stream.c) ---- */
 #if defined(CONFIG_X86)
 #include <asm/trap_pf.h>
@@ -197,6 +366,13 @@ static inline void mmu_timer_delete_sync(struct timer_list *t)
 {
 	del_timer_sync(t);
 }
+#endif
+
+/* v6.16 renamed from_timer() to timer_container_of(). */
+#ifdef timer_container_of
+#define mmu_timer_container_of(var, t, field) timer_container_of(var, t, field)
+#else
+#define mmu_timer_container_of(var, t, field) from_timer(var, t, field)
 #endif
 
 /*
@@ -240,9 +416,18 @@ static inline bool mmu_fault_err_protection(unsigned long err) { return false; }
 /*
  * A non-present PMD can hold a swap-format entry (a THP under migration)
  * only with CONFIG_ARCH_ENABLE_THP_MIGRATION; pmd_to_swp_entry() exists
- * only then.  Return: whether @pmd was decoded into @entry.
+ * only then (7.x: softleaf_from_pmd() with CONFIG_ARCH_HAS_PMD_SOFTLEAVES).
+ * Return: whether @pmd was decoded into @entry.
  */
-#ifdef CONFIG_ARCH_ENABLE_THP_MIGRATION
+#if defined(MMU_HAVE_SOFTLEAF) && defined(CONFIG_ARCH_HAS_PMD_SOFTLEAVES)
+static inline bool mmu_pmd_swp_entry(pmd_t pmd, swp_entry_t *entry,
+				     bool *soft_dirty)
+{
+	*entry = softleaf_from_pmd(pmd);
+	*soft_dirty = pmd_swp_soft_dirty(pmd);
+	return true;
+}
+#elif !defined(MMU_HAVE_SOFTLEAF) && defined(CONFIG_ARCH_ENABLE_THP_MIGRATION)
 static inline bool mmu_pmd_swp_entry(pmd_t pmd, swp_entry_t *entry,
 				     bool *soft_dirty)
 {

@@ -82,26 +82,26 @@ static void mmu_decode_swp(swp_entry_t entry, struct mmu_entry *e)
 {
 	e->swp_type = swp_type(entry);
 	e->swp_off = swp_offset(entry);
-	if (is_pte_marker_entry(entry)) {
+	if (mmu_swp_is_marker(entry)) {
 		e->kind = MMU_K_MARKER;
-		e->swp_off = pte_marker_get(entry);
+		e->swp_off = mmu_swp_marker(entry);
 	} else if (mmu_is_swapin_error_entry(entry)) {
 		e->kind = MMU_K_MARKER;
 		e->swp_off = MMU_MARKER_SWAPIN_ERROR;
-	} else if (is_migration_entry(entry)) {
+	} else if (mmu_swp_is_migration(entry)) {
 		e->kind = MMU_K_MIGRATION;
-		e->pfn = swp_offset_pfn(entry);
-		e->swp_type = is_writable_migration_entry(entry) ? 2 :
-			      is_readable_exclusive_migration_entry(entry) ? 1 : 0;
-	} else if (is_device_private_entry(entry) ||
-		   is_device_exclusive_entry(entry)) {
+		e->pfn = mmu_swp_pfn(entry);
+		e->swp_type = mmu_swp_is_migration_write(entry) ? 2 :
+			      mmu_swp_is_migration_read_exclusive(entry) ? 1 : 0;
+	} else if (mmu_swp_is_device_private(entry) ||
+		   mmu_swp_is_device_exclusive(entry)) {
 		e->kind = MMU_K_DEVICE;
-		e->pfn = swp_offset_pfn(entry);
-		e->swp_type = is_device_exclusive_entry(entry);
-	} else if (is_hwpoison_entry(entry)) {
+		e->pfn = mmu_swp_pfn(entry);
+		e->swp_type = mmu_swp_is_device_exclusive(entry);
+	} else if (mmu_swp_is_hwpoison(entry)) {
 		e->kind = MMU_K_HWPOISON;
-		e->pfn = swp_offset_pfn(entry);
-	} else if (!non_swap_entry(entry)) {
+		e->pfn = mmu_swp_pfn(entry);
+	} else if (mmu_swp_is_swap(entry)) {
 		e->kind = MMU_K_SWAP;
 	} else {
 		e->kind = MMU_K_OTHER;
@@ -125,10 +125,10 @@ void mmu_decode_pte(pte_t pte, struct mmu_entry *e)
 			     mmu_pfn_backing(e->pfn);
 		return;
 	}
-	mmu_decode_swp(pte_to_swp_entry(pte), e);
+	mmu_decode_swp(mmu_pte_to_swp_entry(pte), e);
 	if (pte_swp_soft_dirty(pte))
 		e->nflags |= BIT(MMU_NF_S);
-	if (pte_swp_uffd_wp(pte))
+	if (mmu_pte_swp_uffd_wp(pte))
 		e->nflags |= BIT(MMU_NF_WP);
 	if (pte_swp_exclusive(pte))
 		e->nflags |= BIT(MMU_NF_EX);

@@ -51,7 +51,7 @@ static const struct mmu_flag_desc mmu_arm64_leaf[] = {
 	{ .mask = PTE_UXN, .name = "uxn" },
 	{ .mask = PTE_DIRTY, .name = "sw-dirty" },
 	{ .mask = PTE_SPECIAL, .name = "special" },
-	{ .mask = PTE_DEVMAP, .name = "devmap" },
+	{ .mask = MMU_ARM64_PTE_DEVMAP, .name = "devmap" },
 	{ .mask = MMU_ARM64_PTE_UFFD_WP, .name = "uffd-wp" },
 	{ .mask = PTE_VALID | MMU_ARM64_PRESENT_INVALID, .val = MMU_ARM64_PRESENT_INVALID,
 	  .name = "present-invalid" },
@@ -105,9 +105,9 @@ static unsigned int mmu_arm64_nflags(pte_t pte)
 		n |= BIT(MMU_NF_C);
 	if (pte_special(pte))
 		n |= BIT(MMU_NF_SP);
-	if (pte_devmap(pte))
+	if (mmu_pte_devmap(pte))
 		n |= BIT(MMU_NF_DM);
-	if (pte_uffd_wp(pte))
+	if (mmu_pte_uffd_wp(pte))
 		n |= BIT(MMU_NF_WP);
 	return n;
 }

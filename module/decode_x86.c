@@ -5,6 +5,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include "compat.h"
 #include "decode.h"
 
 /*
@@ -46,9 +47,9 @@ static const struct mmu_flag_desc mmu_x86_leaf[] = {
 	{ .mask = _PAGE_PRESENT | _PAGE_GLOBAL, .name = "global" },
 	{ .mask = _PAGE_PRESENT | _PAGE_PROTNONE, .val = _PAGE_PROTNONE, .name = "protnone" },
 	{ .mask = _PAGE_SPECIAL, .name = "special" },
-	{ .mask = _PAGE_UFFD_WP, .name = "uffd-wp" },
+	{ .mask = MMU_X86_PAGE_UFFD_WP, .name = "uffd-wp" },
 	{ .mask = _PAGE_SOFT_DIRTY, .name = "soft-dirty" },
-	{ .mask = _PAGE_DEVMAP, .name = "devmap" },
+	{ .mask = MMU_X86_PAGE_DEVMAP, .name = "devmap" },
 	{ .mask = _PAGE_PKEY_MASK, .name = "pkey", .field = true },
 	{ .mask = _PAGE_NX, .name = "nx" },
 };
@@ -58,9 +59,7 @@ static const struct mmu_flag_desc mmu_x86_swap[] = {
 #ifdef _PAGE_SWP_SOFT_DIRTY
 	{ .mask = _PAGE_SWP_SOFT_DIRTY, .name = "swp-soft-dirty" },
 #endif
-#ifdef _PAGE_SWP_UFFD_WP
-	{ .mask = _PAGE_SWP_UFFD_WP, .name = "swp-uffd-wp" },
-#endif
+	{ .mask = MMU_X86_PAGE_SWP_UFFD_WP, .name = "swp-uffd-wp" },
 #ifdef _PAGE_SWP_EXCLUSIVE
 	{ .mask = _PAGE_SWP_EXCLUSIVE, .name = "swp-exclusive" },
 #endif
@@ -116,11 +115,11 @@ void mmu_arch_decode_pte(pte_t pte, struct mmu_entry *e)
 		n |= BIT(MMU_NF_D);
 	if (pte_soft_dirty(pte))
 		n |= BIT(MMU_NF_S);
-	if (pte_uffd_wp(pte))
+	if (mmu_pte_uffd_wp(pte))
 		n |= BIT(MMU_NF_WP);
 	if (pte_special(pte))
 		n |= BIT(MMU_NF_SP);
-	if (pte_devmap(pte))
+	if (mmu_pte_devmap(pte))
 		n |= BIT(MMU_NF_DM);
 	e->nflags = n;
 }
@@ -137,9 +136,9 @@ void mmu_arch_decode_pmd(pmd_t pmd, struct mmu_entry *e)
 		n |= BIT(MMU_NF_D);
 	if (pmd_soft_dirty(pmd))
 		n |= BIT(MMU_NF_S);
-	if (pmd_uffd_wp(pmd))
+	if (mmu_pmd_uffd_wp(pmd))
 		n |= BIT(MMU_NF_WP);
-	if (pmd_devmap(pmd))
+	if (mmu_pmd_devmap(pmd))
 		n |= BIT(MMU_NF_DM);
 	e->nflags = n;
 }
@@ -156,7 +155,7 @@ void mmu_arch_decode_pud(pud_t pud, struct mmu_entry *e)
 		n |= BIT(MMU_NF_D);
 	if (pud_soft_dirty(pud))
 		n |= BIT(MMU_NF_S);
-	if (pud_devmap(pud))
+	if (mmu_pud_devmap(pud))
 		n |= BIT(MMU_NF_DM);
 	e->nflags = n;
 }

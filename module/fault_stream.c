@@ -59,7 +59,7 @@ MODULE_PARM_DESC(fault_buffer_kb,
 
 static void mmu_stream_wake_timer_fn(struct timer_list *timer)
 {
-	struct mmu_fault_stream *s = from_timer(s, timer, wake_timer);
+	struct mmu_fault_stream *s = mmu_timer_container_of(s, timer, wake_timer);
 
 	/* Cleared first: an event after the wakeup arms the next one. */
 	clear_bit(0, &s->wake_armed);

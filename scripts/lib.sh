@@ -26,10 +26,30 @@ mmu_shquote() {
 #   6.1-arm64    linux-image-arm64 from bookworm (4K pages)
 #   6.12-arm64   linux-image-arm64-16k from bookworm-security (16K pages)
 #   debug-x86_64 scripts/debug-kernel's build of linux-source-6.1
+#   7.3-x86_64     linux-image-amd64 from trixie-backports
+#   7.3-rt-x86_64  linux-image-rt-amd64 from trixie-backports (PREEMPT_RT)
+#   7.3-arm64      linux-image-arm64 from trixie-backports (4K pages)
+#   7.3-16k-arm64  linux-image-arm64-16k from trixie-backports (16K pages)
+# The 7.3 kernels need gcc-14: their module is built in the Debian trixie
+# build root of scripts/setup (file "buildroot" in the kernel's directory).
+# NAME may carry a flavour (rt, 16k): NAME-ARCH splits at the last "-".
 # scripts/setup resolves each meta package to the ABI release it depends on
 # and unpacks the image into $MMU_CACHE/kernels/NAME-ARCH/ with a file
 # "release" naming it, so scripts never hard-code an ABI number.
 mmu_kdir_of() { printf '%s/kernels/%s-%s\n' "$MMU_CACHE" "$1" "$2"; }
+
+# Debian build root of a suite (scripts/setup: mmdebstrap), for kernels
+# built with a newer gcc than the host's.
+mmu_buildroot_dir() { printf '%s/buildroot-%s\n' "$MMU_CACHE" "$1"; }
+
+# The build root a configuration's module is built in (its file
+# "buildroot" names the suite); fails for host-built configurations.
+mmu_buildroot_of() {
+	local d
+	d=$(mmu_kdir_of "$1" "$2")
+	[ -f "$d/buildroot" ] || return 1
+	mmu_buildroot_dir "$(cat "$d/buildroot")"
+}
 
 mmu_release_of() {
 	local d
@@ -40,8 +60,12 @@ mmu_release_of() {
 
 # Headers tree (KDIR) of a configuration, for building the module.
 mmu_headers_of() {
-	local rel
+	local rel root
 	rel=$(mmu_release_of "$1" "$2") || return 1
+	if root=$(mmu_buildroot_of "$1" "$2"); then
+		printf '%s/usr/src/linux-headers-%s\n' "$root" "$rel"
+		return 0
+	fi
 	case "$2" in
 	x86_64)
 		if [ -d "$(mmu_kdir_of "$1" "$2")/build" ]; then
@@ -56,7 +80,9 @@ mmu_headers_of() {
 # The kernel matrix `make check` runs: NAME-ARCH:PAGING[-VARIANT].
 # arm64 configurations name their page size instead of a paging mode;
 # VARIANT picks the guest CPU (mmu_arm64_cpu_of).
-MMU_MATRIX_ALL="6.1-x86_64:4 6.1-x86_64:5 6.12-x86_64:4 6.12-x86_64:5 6.1-arm64:4K 6.12-arm64:16K 6.12-arm64:16K-nolpa2"
+MMU_MATRIX_ALL="6.1-x86_64:4 6.1-x86_64:5 6.12-x86_64:4 6.12-x86_64:5 6.1-arm64:4K 6.12-arm64:16K
+	6.12-arm64:16K-nolpa2 7.3-x86_64:4 7.3-x86_64:5 7.3-rt-x86_64:5 7.3-arm64:4K 7.3-16k-arm64:16K
+	7.3-16k-arm64:16K-nolpa2"
 MMU_MATRIX=${MMUSCOPE_MATRIX:-$MMU_MATRIX_ALL}
 
 # A kernel log line matching this is a splat: the run fails (exit 125).

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -26,6 +27,50 @@
 #define DEBUGFS_MAGIC_NR 0x64626720
 
 /* The module under test: $MMUSCOPE_KO, else ../module/mmuscope.ko. */
+/*
+ * Bits of the user address space the kernel grants: the highest hint a
+ * MAP_FIXED_NOREPLACE probe of 2^k - 2 pages (k = 39..57) gets, or finds
+ * taken.  x86_64: 47, 56 with LA57; arm64: 48, 52 with LPA2, 47 for a
+ * 16K kernel built for 52-bit VAs on a CPU without LPA2.
+ */
+static inline int mmu_user_va_bits(void)
+{
+	unsigned long pg = (unsigned long)sysconf(_SC_PAGESIZE);
+	static int bits;
+	unsigned int k;
+
+	if (bits)
+		return bits;
+	bits = 47;
+	for (k = 39; k <= 57; k++) {
+		void *want = (void *)((1UL << k) - 2 * pg);
+		void *p = mmap(want, pg, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p == MAP_FAILED) {
+			if (errno == EEXIST)	/* taken: a user address */
+				bits = k;
+			continue;
+		}
+		if (p == want)
+			bits = k;
+		munmap(p, pg);
+	}
+	return bits;
+}
+
+/*
+ * Paging levels the MMU walks for user addresses, each level resolving
+ * PAGE_SHIFT - 3 bits: x86_64 4 or 5; arm64 4K 4 (5 with LPA2); 16K 3 on
+ * 47 bits, 4 on 48 or 52; 64K 3.
+ */
+static inline int mmu_user_levels(void)
+{
+	unsigned int shift = __builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
+
+	return (mmu_user_va_bits() - shift + (shift - 3) - 1) / (shift - 3);
+}
+
 static inline const char *mmu_ko_path(void)
 {
 	static char path[PATH_MAX];

@@ -33,49 +33,9 @@ static inline unsigned long psz(void)
 	return ps;
 }
 
-/*
- * Bits of the user address space, asked of the kernel: the highest 2^k
- * whose last pages MAP_FIXED_NOREPLACE accepts (or finds taken) is
- * TASK_SIZE: 2^47 on x86_64 4-level, 2^56 5-level, 2^48 on arm64
- * VA_BITS=48, 2^52 with LPA2, 2^47 for a 16K kernel built for 52-bit VAs
- * on a CPU without LPA2 (the kernel's "16k pages, 47-bit VAs").
- */
-static inline int oracle_va_bits(void)
-{
-	static int bits;
-	unsigned int k;
-
-	if (bits)
-		return bits;
-	bits = 47;
-	for (k = 39; k <= 57; k++) {
-		void *want = (void *)(uintptr_t)((1ULL << k) - 2 * psz());
-		void *p = mmap(want, psz(), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-			       MAP_FIXED_NOREPLACE, -1, 0);
-
-		if (p == MAP_FAILED) {
-			if (errno == EEXIST)	/* taken: a user address */
-				bits = k;
-			continue;
-		}
-		if (p == want)
-			bits = k;
-		munmap(p, psz());
-	}
-	return bits;
-}
-
-/*
- * Levels the MMU walks to translate oracle_va_bits() bits, PAGE_SIZE / 8
- * entries per table: 4 on x86 (47 user bits of 48), 5 with LA57, 4 on
- * arm64 4K/48-bit and 16K/52-bit, 3 on 16K/47-bit.
- */
-static inline int oracle_levels(void)
-{
-	int shift = __builtin_ctzl(psz()), per = shift - 3;
-
-	return (oracle_va_bits() - shift + per - 1) / per;
-}
+/* The kernel's own view of the user VA size: mmuscope_test.h. */
+#define oracle_va_bits()	mmu_user_va_bits()
+#define oracle_levels()		mmu_user_levels()
 
 struct run {
 	unsigned long start, end, pages, psize, pfn;
