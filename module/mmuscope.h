@@ -68,13 +68,21 @@ void mmu_target_get(struct mmu_target *t);
 void mmu_target_put(struct mmu_target *t);
 struct mm_struct *mmu_target_get_mm(struct mmu_target *t);
 
-/* input.c: one bounded, whole-write input helper for every writable file */
+/* input.c: one bounded input helper for every writable file and parameter */
+#define MMU_TARGETS_CMD_MAX	24	/* "+PID\n" and NUL, with room to spare */
 ssize_t mmu_copy_input(char *buf, size_t size, const char __user *ubuf,
 		       size_t count, loff_t *ppos);
+ssize_t mmu_param_input(char *buf, size_t size, const char *val);
+int mmu_targets_command(const char *buf);
+int mmu_parse_user_addr(const char *buf, unsigned long *va);
+
+/* params.c: control through sysfs parameters (allowed under lockdown) */
+void mmu_params_set_live(bool live);
 
 /* views.c: maps, translate, summary */
 void mmu_views_create(struct mmu_target *t);
 void mmu_views_load_report(struct mmu_target *t, bool dump);
+void mmu_target_set_xlate(struct mmu_target *t, unsigned long va);
 
 /* faults.c: hooks, per-target stats and event stream */
 int mmu_faults_init(void);
@@ -84,6 +92,7 @@ void mmu_faults_target_free(struct mmu_target *t);
 void mmu_faults_create_files(struct mmu_target *t);
 void mmu_faults_target_removed(struct mmu_target *t);
 void mmu_faults_targets_changed(void);
+int mmu_faults_reset(struct mmu_target *t);
 
 /* module parameters shared between parts */
 extern bool mmu_param_follow;
