@@ -16,7 +16,7 @@ static const struct cmd cmds[] = {
 	  "Load the module with libkmod, optionally tracing PIDs from the start.\n"
 	  "Without MODULE.ko: $MMUSCOPE_KO if set, else ../module/mmuscope.ko next\n"
 	  "to this binary (the build tree), else the installed module (modprobe's\n"
-	  "search path)." },
+	  "search path, then updates/dkms/ and extra/ of the running kernel)." },
 	{ "unload", do_unload, "", "Remove the module." },
 	{ "status", do_status, "", "Module state, version, paging mode and targets." },
 	{ "maps", do_maps, "PID [--raw]",
