@@ -7,10 +7,11 @@
 # (/proc/PID/pagemap, smaps, getrusage, uname) as the oracles.  JSON goes
 # through python3's json module, Prometheus text through prometheus_client.
 # usage: reader_test [-v] [--lockdown]  (installed as selftests/reader_test)
-# --lockdown loads the module, raises kernel lockdown to integrity (which
-# cannot be lowered again before a reboot: run it last in a guest) and runs
-# the real cases that need no module reload, through the reader's fallback
-# to the module's parameters and .ro files.
+# --lockdown loads the module, raises kernel lockdown to integrity (or to
+# $MMUSCOPE_LOCKDOWN, e.g. confidentiality; it cannot be lowered again
+# before a reboot: run it last in a guest) and runs the real cases that
+# need no module reload, through the reader's fallback to the module's
+# parameters and .ro files.
 # MMUSCOPE_READER, MMUSCOPE_WORKLOAD and MMUSCOPE_PYTHON name the reader, the
 # workload and python3 to use; a cross build (make -C selftests arm64) sets
 # them in reader_test.env next to this script.
@@ -33,6 +34,8 @@ for a in "$@"; do
 	esac
 done
 PARAMS=/sys/module/mmuscope/parameters
+# --lockdown's level: integrity (Secure Boot's) or confidentiality.
+LEVEL=${MMUSCOPE_LOCKDOWN:-integrity}
 T=$(mktemp -d /tmp/reader_test.XXXXXX) || exit 1
 FAKE=$T/fake
 n=0 pass=0 fail=0 skip=0
@@ -462,9 +465,9 @@ raise_lockdown() {
 		mount -t securityfs none /sys/kernel/security 2>/dev/null
 	[ -e /sys/kernel/security/lockdown ] ||
 		{ why="no /sys/kernel/security/lockdown (kernel without the lockdown LSM)"; return 1; }
-	[ "$(lockdown_level)" = integrity ] || [ "$(lockdown_level)" = confidentiality ] ||
-		echo integrity >/sys/kernel/security/lockdown ||
-		{ why="cannot raise lockdown"; return 1; }
+	[ "$(lockdown_level)" = "$LEVEL" ] || [ "$(lockdown_level)" = confidentiality ] ||
+		echo "$LEVEL" >/sys/kernel/security/lockdown ||
+		{ why="cannot raise lockdown to $LEVEL"; return 1; }
 	return 0
 }
 
