@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # mmuscope: `make` builds the module and the reader; see README.md.
 MMU_CACHE := $(if $(MMUSCOPE_CACHE),$(MMUSCOPE_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)/mmuscope)
-# The build host's own kernel cannot load modules: build against the
-# default guest kernel's headers (scripts/setup installs them).
-KVER ?= $(shell cat $(MMU_CACHE)/kernels/6.1-x86_64/release 2>/dev/null)
+# The running kernel when its headers are installed (an ordinary machine);
+# else the default guest kernel (the test harness: this build host's own
+# kernel cannot load modules; scripts/setup installs the guest's headers).
+RUNNING_KVER := $(shell uname -r)
+GUEST_KVER := $(shell cat $(MMU_CACHE)/kernels/6.1-x86_64/release 2>/dev/null)
+KVER ?= $(if $(wildcard /lib/modules/$(RUNNING_KVER)/build/Makefile),$(RUNNING_KVER),$(GUEST_KVER))
 KDIR ?= /lib/modules/$(KVER)/build
 KSRC ?= $(MMU_CACHE)/linux-source-6.1
 PREFIX ?= /usr/local
 
-.PHONY: all module userspace selftests check check-next demo bench stress lint clean install help
+.PHONY: all module userspace selftests check check-next check-packages deb demo bench stress lint clean install help
 
 all: module userspace selftests
 
@@ -32,6 +35,14 @@ check-next: all
 	scripts/setup --kernels next-x86_64
 	scripts/check next-x86_64:5
 
+# Debian packages mmuscope-dkms and mmuscope into build/deb/.
+deb:
+	scripts/build-deb
+
+# Install the .debs in a guest: DKMS build, load, reader suite, lockdown, purge.
+check-packages: deb userspace selftests
+	scripts/check-packages
+
 demo: all
 	scripts/demo
 
@@ -49,6 +60,7 @@ lint:
 install: all
 	install -D -m 0644 module/mmuscope.ko $(DESTDIR)/lib/modules/$(KVER)/extra/mmuscope.ko
 	install -D -m 0755 userspace/mmuscope $(DESTDIR)$(PREFIX)/sbin/mmuscope
+	$(if $(DESTDIR),,depmod -a $(KVER))
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
@@ -57,5 +69,8 @@ clean:
 	rm -rf build
 
 help:
-	@echo "targets: all module userspace selftests check check-next demo bench stress lint install clean"
+	@echo "targets: all module userspace selftests check check-next check-packages deb demo bench stress lint install clean"
 	@echo "variables: KDIR=$(KDIR) KVER=$(KVER)"
+	@echo "make/make install build for the running kernel ($(RUNNING_KVER)) when its headers"
+	@echo "are installed, else for the default guest kernel ($(GUEST_KVER)); KVER=/KDIR= override."
+	@echo "make deb: Debian packages (mmuscope-dkms, mmuscope) in build/deb/."

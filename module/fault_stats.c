@@ -464,6 +464,23 @@ static const struct file_operations fault_stats_fops = {
 	.release	= mmu_fault_single_release,
 };
 
+/* The same views without the write: readable under lockdown (0400). */
+static const struct file_operations fault_stats_ro_fops = {
+	.owner		= THIS_MODULE,
+	.open		= fault_stats_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= mmu_fault_single_release,
+};
+
+static const struct file_operations fault_hist_ro_fops = {
+	.owner		= THIS_MODULE,
+	.open		= fault_hist_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= mmu_fault_single_release,
+};
+
 static const struct file_operations fault_hist_fops = {
 	.owner		= THIS_MODULE,
 	.open		= fault_hist_open,
@@ -481,5 +498,18 @@ int mmu_fault_stats_create_files(struct mmu_target *t)
 	if (!IS_ERR(d))
 		d = debugfs_create_file("fault_hist", 0600, t->dir, t,
 					&fault_hist_fops);
+	/* Read-only twins: what kernel lockdown lets root open. */
+	if (!IS_ERR(d))
+		d = debugfs_create_file("fault_stats.ro", 0400, t->dir, t,
+					&fault_stats_ro_fops);
+	if (!IS_ERR(d))
+		d = debugfs_create_file("fault_hist.ro", 0400, t->dir, t,
+					&fault_hist_ro_fops);
 	return PTR_ERR_OR_ZERO(d);
+}
+
+/* Zero @t's counters: the reset_faults parameter. */
+int mmu_faults_reset(struct mmu_target *t)
+{
+	return mmu_fault_stats_reset(t->faults);
 }

@@ -83,35 +83,16 @@ static int targets_open(struct inode *inode, struct file *file)
 static ssize_t targets_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
-	struct mmu_target *t;
-	char buf[24], *s;
-	bool remove = false;
+	char buf[MMU_TARGETS_CMD_MAX];
 	ssize_t len;
-	int nr, ret;
+	int ret;
 
 	len = mmu_copy_input(buf, sizeof(buf), ubuf, count, ppos);
 	if (len < 0) {
 		pr_warn_ratelimited("targets: write \"PID\", \"+PID\" or \"-PID\"\n");
 		return len;
 	}
-	s = buf;
-	if (*s == '+' || *s == '-') {
-		remove = *s == '-';
-		s++;
-	}
-	/* kstrtoint would accept a second sign: "+-5" must be refused. */
-	if (*s < '0' || *s > '9' || kstrtoint(s, 10, &nr)) {
-		pr_warn_ratelimited("targets: \"%s\" is not a pid\n", buf);
-		return -EINVAL;
-	}
-	if (remove) {
-		ret = mmu_target_remove(nr);
-	} else {
-		t = mmu_target_add(nr);
-		ret = PTR_ERR_OR_ZERO(t);
-		if (!ret)
-			mmu_target_put(t);
-	}
+	ret = mmu_targets_command(buf);
 	return ret ? ret : count;
 }
 
@@ -122,6 +103,15 @@ static const struct file_operations targets_fops = {
 	.llseek		= seq_lseek,
 	.release	= single_release,
 	.write		= targets_write,
+};
+
+/* targets without the write: the list, readable under lockdown (0400). */
+static const struct file_operations targets_ro_fops = {
+	.owner		= THIS_MODULE,
+	.open		= targets_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
 };
 
 static int __init mmuscope_init(void)
@@ -160,6 +150,8 @@ static int __init mmuscope_init(void)
 	 */
 	debugfs_create_file("version", 0400, mmu_debugfs_root, NULL, &version_fops);
 	debugfs_create_file("targets", 0600, mmu_debugfs_root, NULL, &targets_fops);
+	debugfs_create_file("targets.ro", 0400, mmu_debugfs_root, NULL, &targets_ro_fops);
+	mmu_params_set_live(true);
 	pr_info("loaded: version %s, %d-level paging, %lu-byte pages%s\n",
 		MMUSCOPE_VERSION, mmu_paging_levels(), PAGE_SIZE,
 		target_pid ? "" : ", no target");
@@ -176,6 +168,8 @@ remove_root:
 
 static void __exit mmuscope_exit(void)
 {
+	/* No parameter may add a target from here on. */
+	mmu_params_set_live(false);
 	/* Files first, then probes, then memory (see mmu_faults_exit). */
 	mmu_targets_remove_all();
 	debugfs_remove_recursive(mmu_debugfs_root);

@@ -90,6 +90,7 @@ struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 				      unsigned int flags);
 int mmu_target_remove(pid_t nr);
 void mmu_target_remove_pid(struct pid *pid);
+struct mmu_target *mmu_target_get_nr(pid_t nr);
 void mmu_targets_remove_all(void);
 void mmu_targets_show(struct seq_file *m);
 void mmu_targets_assert_locked(void);
@@ -98,13 +99,21 @@ void mmu_target_get(struct mmu_target *t);
 void mmu_target_put(struct mmu_target *t);
 struct mm_struct *mmu_target_get_mm(struct mmu_target *t);
 
-/* input.c: one bounded, whole-write input helper for every writable file */
+/* input.c: one bounded input helper for every writable file and parameter */
+#define MMU_TARGETS_CMD_MAX	24	/* "+PID\n" and NUL, with room to spare */
 ssize_t mmu_copy_input(char *buf, size_t size, const char __user *ubuf,
 		       size_t count, loff_t *ppos);
+ssize_t mmu_param_input(char *buf, size_t size, const char *val);
+int mmu_targets_command(const char *buf);
+int mmu_parse_user_addr(const char *buf, unsigned long *va);
+
+/* params.c: control through sysfs parameters (allowed under lockdown) */
+void mmu_params_set_live(bool live);
 
 /* views.c: maps, translate, summary */
 extern const struct mmu_target_part mmu_views_part;
 void mmu_views_load_report(struct mmu_target *t, bool dump);
+void mmu_target_set_xlate(struct mmu_target *t, unsigned long va);
 
 /* vmas.c: <pid>/vmas, the per-VMA rollup */
 extern const struct mmu_target_part mmu_vmas_part;
@@ -113,6 +122,7 @@ extern const struct mmu_target_part mmu_vmas_part;
 extern const struct mmu_target_part mmu_faults_part;
 int mmu_faults_init(void);
 void mmu_faults_exit(void);
+int mmu_faults_reset(struct mmu_target *t);
 
 /* module parameters shared between parts */
 extern bool mmu_param_follow;

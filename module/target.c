@@ -447,6 +447,30 @@ void mmu_target_remove_pid(struct pid *pid)
 	mmu_target_remove_locked(t, t->nr);
 }
 
+/**
+ * mmu_target_get_nr() - the target listed as @nr, referenced
+ * @nr: pid number as listed in targets
+ *
+ * Context: process context; takes mmu_targets_lock.
+ * Return: the target (put it), or ERR_PTR(-ENOENT) when @nr is not one,
+ * -EPERM from another pid namespace (mmu_target_ns_check()).
+ */
+struct mmu_target *mmu_target_get_nr(pid_t nr)
+{
+	struct mmu_target *t;
+	int ret;
+
+	ret = mmu_target_ns_check("target", nr);
+	if (ret)
+		return ERR_PTR(ret);
+	mutex_lock(&mmu_targets_lock);
+	t = mmu_target_find(nr);
+	if (t)
+		mmu_target_get(t);
+	mutex_unlock(&mmu_targets_lock);
+	return t ? t : ERR_PTR(-ENOENT);
+}
+
 /* `targets`: one pid per line (initial namespace, the directory names). */
 void mmu_targets_show(struct seq_file *m)
 {

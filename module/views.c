@@ -383,11 +383,7 @@ static int mmu_translate_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/*
- * One user address, decimal or 0x-prefixed hex, no sign.  Kernel
- * and non-canonical addresses are refused: the walker never looks at the
- * kernel half (TTBR1 on arm64) through a process's page tables.
- */
+/* One user address: see mmu_parse_user_addr(). */
 static ssize_t mmu_translate_write(struct file *file, const char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
@@ -403,24 +399,23 @@ static ssize_t mmu_translate_write(struct file *file, const char __user *ubuf,
 		pr_warn_ratelimited("translate: write one address in one write, e.g. 0x7f0000001000\n");
 		return len;
 	}
-	/* kstrtoul would take a leading '+': an address has no sign. */
-	if (!isdigit(buf[0]) || kstrtoul(buf, 0, &va)) {
-		pr_warn_ratelimited("translate: \"%s\" is not a number\n", buf);
+	if (mmu_parse_user_addr(buf, &va))
 		return -EINVAL;
-	}
-	if (va >= mmu_user_va_end()) {
-		pr_warn_ratelimited("translate: 0x%lx is %s\n", va,
-				    (long)va < 0 ? "a kernel address" :
-				    "not a canonical user address");
-		return -EINVAL;
-	}
 	mutex_lock(&t->xlate_lock);
 	xf->va = va;
 	xf->set = true;
+	mutex_unlock(&t->xlate_lock);
+	mmu_target_set_xlate(t, va);
+	return count;
+}
+
+/* The target's last address (translate.ro: readable under lockdown). */
+void mmu_target_set_xlate(struct mmu_target *t, unsigned long va)
+{
+	mutex_lock(&t->xlate_lock);
 	t->xlate_va = va;
 	t->xlate_set = true;
 	mutex_unlock(&t->xlate_lock);
-	return count;
 }
 
 static const struct file_operations mmu_translate_fops = {
@@ -430,6 +425,15 @@ static const struct file_operations mmu_translate_fops = {
 	.llseek		= seq_lseek,
 	.release	= mmu_translate_release,
 	.write		= mmu_translate_write,
+};
+
+/* translate without the write: the target's last address, under lockdown too. */
+static const struct file_operations mmu_translate_ro_fops = {
+	.owner		= THIS_MODULE,
+	.open		= mmu_translate_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= mmu_translate_release,
 };
 
 /* --------------------------------------------------------------- summary */
@@ -737,6 +741,9 @@ static int mmu_views_create(struct mmu_target *t)
 	if (!IS_ERR(d))
 		d = debugfs_create_file("translate", 0600, t->dir, t,
 					&mmu_translate_fops);
+	if (!IS_ERR(d))
+		d = debugfs_create_file("translate.ro", 0400, t->dir, t,
+					&mmu_translate_ro_fops);
 	if (!IS_ERR(d))
 		d = debugfs_create_file("summary", 0400, t->dir, t,
 					&mmu_summary_fops);

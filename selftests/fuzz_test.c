@@ -820,6 +820,7 @@ TEST_F_TIMEOUT(fuzz, inventory, 120)
 	static const char *const known_params[] = {
 		"target_pid", "follow", "dump_on_load",
 		"fault_buffer_kb", "follow_max",	/* numeric_params */
+		"targets", "translate", "reset_faults",	/* param_commands */
 	};
 	char dirs[2][256], *ko, *p;
 	size_t kolen = 0;
@@ -1357,6 +1358,139 @@ static void gen_param_value(struct rng *r, struct fuzz_ctx *c, char *out,
 			out[o++] = ch;
 	}
 	out[o] = '\0';
+	free(buf);
+}
+
+#define PARAMS	"/sys/module/mmuscope/parameters"
+
+/* One sysfs write of @s to control parameter @name: 0 or -errno. */
+static int param_cmd(const char *name, const char *s)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAMS "/%s", name);
+	return mmu_write_str(path, s);
+}
+
+/*
+ * The control parameters (for kernels in lockdown, where debugfs takes no
+ * write): targets takes the debugfs file's commands through the same
+ * parser, so the same model predicts it, on what sysfs hands the module
+ * (the value up to its first NUL; at most a page).  translate "PID ADDR"
+ * and reset_faults "PID" act on targets only.  A refused command fails
+ * with the predicted errno and changes nothing; all are refused at load
+ * time (they are commands, target_pid= is the load-time setting).
+ */
+TEST_F_TIMEOUT(fuzz, param_commands, 900)
+{
+	struct fuzz_ctx *c = &self->c;
+	static char before[STATE_MAX], after[STATE_MAX];
+	char *buf = malloc(INPUT_MAX), cmd[160], path[PATH_MAX];
+	struct rng r = { fuzz_seed() ^ 0x70617261 };
+	unsigned int iters = fuzz_iters(), i, refused = 0, accepted = 0;
+	const char *why;
+	struct {
+		const char *name;
+		char val[96];
+		int want;
+	} cases[32];
+	unsigned int n = 0;
+
+	ASSERT_NE(NULL, buf);
+	if (access(PARAMS "/targets", F_OK))
+		SKIP(free(buf); return, "module has no control parameters");
+	snprintf(path, sizeof(path), PARAMS "/targets");
+	for (i = 0; i < iters; i++) {
+		size_t len = gen_input(&r, c, F_TARGETS, buf);
+		struct pred p;
+		int ret;
+
+		if (len > 4096)
+			len = 4096;
+		if (!len)
+			continue;	/* sysfs: an empty write reaches no one */
+		p = predict_targets(c, buf, strnlen(buf, len));
+		snapshot(c, before, sizeof(before));
+		ret = write_once(path, buf, len);
+		if (ret) {
+			refused++;
+			EXPECT_EQ(p.ret, ret) TH_LOG("targets param \"%s\"", show(buf, len));
+			snapshot(c, after, sizeof(after));
+			EXPECT_STREQ(before, after) TH_LOG("targets param \"%s\" (%d) changed state",
+							   show(buf, len), ret);
+			continue;
+		}
+		accepted++;
+		EXPECT_EQ(0, p.ret) TH_LOG("targets param accepted \"%s\"", show(buf, len));
+		if (p.ret)
+			continue;
+		why = check_effect(c, F_TARGETS, &p);
+		EXPECT_EQ(NULL, why) TH_LOG("targets param \"%s\": %s", show(buf, len), why);
+		EXPECT_EQ(0, undo(c, F_TARGETS, &p, NULL));
+	}
+	TH_LOG("targets param: %u refused, %u accepted", refused, accepted);
+
+#define CASE(nm, w, ...) do {							\
+		cases[n].name = nm;						\
+		cases[n].want = w;						\
+		snprintf(cases[n].val, sizeof(cases[n].val), __VA_ARGS__);	\
+		n++;								\
+	} while (0)
+	CASE("translate", -EINVAL, "%d", c->target);
+	CASE("translate", -EINVAL, "x 0x%lx", c->target_va);
+	CASE("translate", -EINVAL, "+%d 0x%lx", c->target, c->target_va);
+	CASE("translate", -EINVAL, "%d  0x%lx", c->target, c->target_va);
+	CASE("translate", -EINVAL, "%d 0x%lx x", c->target, c->target_va);
+	CASE("translate", -EINVAL, "%d -0x%lx", c->target, c->target_va);
+	CASE("translate", -EINVAL, "%d 0x%lx\n\n", c->target, c->target_va);
+	CASE("translate", -EINVAL, "%d 0xffffffffff600000", c->target);
+	CASE("translate", -EINVAL, "%d 0x%llx", c->target, user_va_limit());
+	CASE("translate", -EINVAL, "%d 0x1%070d", c->target, 0);
+	CASE("translate", -ENOENT, "1 0x%lx", c->target_va);
+	CASE("translate", -ENOENT, "2 0x1000");		/* kthreadd */
+	CASE("translate", -ENOENT, "%d 0x1000", c->tid);
+	CASE("translate", -ENOENT, "%d 0x1000", c->kids[0]);
+	CASE("translate", -EINVAL, "0 0x1000");
+	CASE("reset_faults", -EINVAL, "reset");
+	CASE("reset_faults", -EINVAL, "0");
+	CASE("reset_faults", -EINVAL, "-%d", c->target);
+	CASE("reset_faults", -EINVAL, "%dx", c->target);
+	CASE("reset_faults", -EINVAL, "%d\n\n", c->target);
+	CASE("reset_faults", -EINVAL, "%d %d", c->target, c->target);
+	CASE("reset_faults", -ENOENT, "1");
+	CASE("reset_faults", -ENOENT, "%d", c->zombie);
+	CASE("reset_faults", -ENOENT, "2");
+#undef CASE
+	for (i = 0; i < n; i++) {
+		snapshot(c, before, sizeof(before));
+		EXPECT_EQ(cases[i].want, param_cmd(cases[i].name, cases[i].val))
+			TH_LOG("%s \"%s\"", cases[i].name, show(cases[i].val, strlen(cases[i].val)));
+		snapshot(c, after, sizeof(after));
+		EXPECT_STREQ(before, after) TH_LOG("%s \"%s\" changed state", cases[i].name,
+						   show(cases[i].val, strlen(cases[i].val)));
+	}
+
+	/* Valid commands have their documented effect. */
+	snprintf(cmd, sizeof(cmd), "%d 0x%lx\n", c->target, c->target_va + 4096);
+	EXPECT_EQ(0, param_cmd("translate", cmd));
+	snprintf(path, sizeof(path), MMU_ROOT "/%d/translate.ro", c->target);
+	ASSERT_GT(mmu_read_file(path, buf, INPUT_MAX), 0);
+	snprintf(cmd, sizeof(cmd), "va=0x%lx", c->target_va + 4096);
+	EXPECT_NE(NULL, strstr(buf, cmd)) TH_LOG("translate.ro: %s", buf);
+	snprintf(cmd, sizeof(cmd), "%d", c->target);
+	EXPECT_EQ(0, param_cmd("reset_faults", cmd));
+	snprintf(path, sizeof(path), MMU_ROOT "/%d/fault_stats.ro", c->target);
+	ASSERT_GT(mmu_read_file(path, buf, INPUT_MAX), 0);
+	EXPECT_NE(NULL, strstr(buf, "class=all count=0 ")) TH_LOG("after reset: %s", buf);
+
+	/* Not at load time. */
+	ASSERT_EQ(0, mmu_unload());
+	snprintf(cmd, sizeof(cmd), "targets=%d", c->kids[0]);
+	EXPECT_EQ(-EINVAL, mmu_load(cmd));
+	EXPECT_FALSE(mmu_is_loaded());
+	snprintf(cmd, sizeof(cmd), "reset_faults=%d", c->target);
+	EXPECT_EQ(-EINVAL, mmu_load(cmd));
+	EXPECT_FALSE(mmu_is_loaded());
 	free(buf);
 }
 

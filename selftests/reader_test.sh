@@ -6,7 +6,12 @@
 # in a guest against the real module, with the kernel's own views
 # (/proc/PID/pagemap, smaps, getrusage, uname) as the oracles.  JSON goes
 # through python3's json module, Prometheus text through prometheus_client.
-# usage: reader_test [-v]     (installed as selftests/reader_test by make)
+# usage: reader_test [-v] [--lockdown]  (installed as selftests/reader_test)
+# --lockdown loads the module, raises kernel lockdown to integrity (or to
+# $MMUSCOPE_LOCKDOWN, e.g. confidentiality; it cannot be lowered again
+# before a reboot: run it last in a guest) and runs the real cases that
+# need no module reload, through the reader's fallback to the module's
+# parameters and .ro files.
 # MMUSCOPE_READER, MMUSCOPE_WORKLOAD and MMUSCOPE_PYTHON name the reader, the
 # workload and python3 to use; a cross build (make -C selftests arm64) sets
 # them in reader_test.env next to this script.
@@ -20,8 +25,17 @@ WL=${MMUSCOPE_WORKLOAD:-$TOP/userspace/demo-workload}
 KO=${MMUSCOPE_KO:-$TOP/module/mmuscope.ko}
 PY=${MMUSCOPE_PYTHON:-/usr/bin/python3}
 ROOT=/sys/kernel/debug/mmuscope
-VERBOSE=0
-[ "${1:-}" = -v ] && VERBOSE=1
+VERBOSE=0 LOCKDOWN=0
+for a in "$@"; do
+	case "$a" in
+	-v) VERBOSE=1 ;;
+	--lockdown) LOCKDOWN=1 ;;
+	*) echo "usage: reader_test [-v] [--lockdown]" >&2; exit 2 ;;
+	esac
+done
+PARAMS=/sys/module/mmuscope/parameters
+# --lockdown's level: integrity (Secure Boot's) or confidentiality.
+LEVEL=${MMUSCOPE_LOCKDOWN:-integrity}
 T=$(mktemp -d /tmp/reader_test.XXXXXX) || exit 1
 FAKE=$T/fake
 n=0 pass=0 fail=0 skip=0
@@ -600,8 +614,69 @@ with_workload() {
 		start_workload || { why="workload did not start"; return 1; }
 	fi
 	[ -d /sys/module/mmuscope ] || "$MMU" load >/dev/null || { why="load failed"; return 1; }
-	[ -d $ROOT/$WLPID ] || echo "$WLPID" >$ROOT/targets
+	# Under lockdown the debugfs write is refused: the parameter takes it.
+	[ -d $ROOT/$WLPID ] || echo "$WLPID" 2>/dev/null >$ROOT/targets ||
+		echo "$WLPID" >$PARAMS/targets
 	return 0
+}
+
+# The lockdown level the kernel reports, e.g. "integrity".
+lockdown_level() {
+	sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/security/lockdown 2>/dev/null
+}
+
+# Load the module, then raise lockdown (not before: an unsigned module
+# cannot be loaded under lockdown).
+raise_lockdown() {
+	real_preflight || return 1
+	[ -d /sys/module/mmuscope ] || "$MMU" load >/dev/null ||
+		{ why="load failed"; return 1; }
+	[ -e /sys/kernel/security/lockdown ] ||
+		mount -t securityfs none /sys/kernel/security 2>/dev/null
+	[ -e /sys/kernel/security/lockdown ] ||
+		{ why="no /sys/kernel/security/lockdown (kernel without the lockdown LSM)"; return 1; }
+	[ "$(lockdown_level)" = "$LEVEL" ] || [ "$(lockdown_level)" = confidentiality ] ||
+		echo "$LEVEL" >/sys/kernel/security/lockdown ||
+		{ why="cannot raise lockdown to $LEVEL"; return 1; }
+	return 0
+}
+
+# Under lockdown: debugfs refuses the writers (the kernel says so), the
+# parameters take the commands, and bad input changes nothing.
+tc_lockdown_control() {
+	with_workload || { skip_case "$why"; return; }
+	[ -w $PARAMS/targets ] || { skip_case "module has no targets parameter"; return; }
+	echo "lockdown: $(cat /sys/kernel/security/lockdown)"
+	case "$(lockdown_level)" in integrity|confidentiality) ;;
+	*) die_case "lockdown is not raised"; return ;; esac
+	sleep 100 & other=$!
+	if echo "+$other" 2>"$T/err" >$ROOT/targets; then
+		kill $other; die_case "debugfs took a write under lockdown"; return
+	fi
+	grep -q 'not permitted' "$T/err" || { kill $other; die_case "debugfs write: $(cat "$T/err")"; return; }
+	cat $ROOT/$WLPID/fault_stats >/dev/null 2>&1 &&
+		{ kill $other; die_case "a 0600 file opened under lockdown"; return; }
+	# The reader attaches a non-target through the parameter, detaches after.
+	mmu --color=never maps $other
+	kill $other; wait $other 2>/dev/null
+	expect_rc 0 || return 1
+	grep -q 'stack' "$T/out" || die_case "no maps of a fresh target" || return 1
+	[ -d $ROOT/$other ] && die_case "$other left a target" && return 1
+	# Bad commands: refused with the errno the parser documents, no change.
+	before=$(cat $ROOT/targets.ro)
+	for bad in "x" "+-$WLPID" "" "2" "$$$$$$$$$$$$$$$$" "$WLPID $WLPID"; do
+		[ -n "$bad" ] || continue
+		if printf '%s' "$bad" >$PARAMS/targets 2>/dev/null; then
+			die_case "targets took '$bad'"; return
+		fi
+	done
+	printf '%s 0xffffffffff600000' "$WLPID" >$PARAMS/translate 2>/dev/null &&
+		{ die_case "translate took a kernel address"; return; }
+	printf '1 0x1000' >$PARAMS/translate 2>/dev/null &&
+		{ die_case "translate took a non-target"; return; }
+	printf 'reset' >$PARAMS/reset_faults 2>/dev/null &&
+		{ die_case "reset_faults took 'reset'"; return; }
+	[ "$(cat $ROOT/targets.ro)" = "$before" ] || die_case "bad commands changed the targets"
 }
 
 start_workload() {
@@ -1236,6 +1311,25 @@ if ! "$MMU" --version >/dev/null 2>&1; then
 	echo "ok 1 reader # SKIP $MMU does not run here (not built, or another arch)"
 	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0"
 	exit 4
+fi
+if [ $LOCKDOWN = 1 ]; then
+	echo "TAP version 13"
+	if ! raise_lockdown; then
+		echo "1..1"
+		echo "ok 1 lockdown # SKIP $why"
+		echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0"
+		exit 4
+	fi
+	echo "# lockdown: $(cat /sys/kernel/security/lockdown)"
+	for c in lockdown_control real_check_vs_pagemap real_maps_json_vs_smaps \
+		 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage; do
+		run_case $c
+	done
+	stop_workload
+	echo "1..$n"
+	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+	[ $fail = 0 ]
+	exit
 fi
 make_fake
 echo "TAP version 13"

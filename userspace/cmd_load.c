@@ -57,13 +57,19 @@ static bool build_tree_module(char *buf, size_t size)
 	return access(buf, R_OK) == 0;
 }
 
-/* The installed module, as modprobe would find it (modules.dep, then extra/). */
+/*
+ * The installed module, as modprobe would find it (modules.dep), else in
+ * updates/dkms/ (the DKMS package) or extra/ (make install), compressed or not.
+ */
 static struct kmod_module *installed_module(struct kmod_ctx *ctx)
 {
+	static const char *const dirs[] = { "updates/dkms", "extra" };
+	static const char *const exts[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
 	struct kmod_list *list = NULL, *l;
 	struct kmod_module *mod = NULL;
 	struct utsname u;
 	char path[PATH_MAX];
+	size_t i, j;
 
 	if (!kmod_module_new_from_lookup(ctx, MMU_MODNAME, &list) && list) {
 		kmod_list_foreach(l, list) {
@@ -77,10 +83,16 @@ static struct kmod_module *installed_module(struct kmod_ctx *ctx)
 	}
 	if (mod)
 		return mod;
+	/* Not in modules.dep (depmod not run yet): where DKMS and make install put it. */
 	uname(&u);
-	snprintf(path, sizeof(path), "/lib/modules/%s/extra/%s.ko", u.release, MMU_MODNAME);
-	if (!access(path, R_OK) && !kmod_module_new_from_path(ctx, path, &mod))
-		return mod;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		for (j = 0; j < sizeof(exts) / sizeof(exts[0]); j++) {
+			snprintf(path, sizeof(path), "/lib/modules/%s/%s/%s%s", u.release,
+				 dirs[i], MMU_MODNAME, exts[j]);
+			if (!access(path, R_OK) && !kmod_module_new_from_path(ctx, path, &mod))
+				return mod;
+		}
+	}
 	return NULL;
 }
 

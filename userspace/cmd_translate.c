@@ -147,6 +147,18 @@ static void print_json(pid_t pid, uint64_t va, const struct kv_doc *doc)
 	jw_destroy(w);
 }
 
+/* Whether @doc is the translation of @va (its last line has va=). */
+static bool shows_va(const struct kv_doc *doc, uint64_t va)
+{
+	uint64_t v;
+	size_t i;
+
+	for (i = doc->n; i > 0; i--)
+		if (kv_is_data(&doc->lines[i - 1]) && !kv_u64(&doc->lines[i - 1], "va", &v))
+			return v == va;
+	return true;	/* nothing to compare (a "no address" doc): as read */
+}
+
 int do_translate(int argc, char **argv)
 {
 	static const struct option opts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
@@ -155,7 +167,7 @@ int do_translate(int argc, char **argv)
 	bool added;
 	uint64_t va;
 	pid_t pid;
-	int ret, nrest, rc = EXIT_ERR;
+	int ret, nrest, tries = 0, rc = EXIT_ERR;
 	char **rest;
 
 	ret = cmd_preamble("translate", argc, argv, ":o:jh", opts, NULL, NULL, &pid, &rest, &nrest);
@@ -171,6 +183,7 @@ int do_translate(int argc, char **argv)
 		return EXIT_ERR;
 	snprintf(rel, sizeof(rel), "%d/translate", pid);
 	snprintf(buf, sizeof(buf), "0x%" PRIx64 "\n", va);
+again:
 	ret = mmu_write_file(rel, buf);
 	if (ret == -EINVAL) {
 		p_err("0x%" PRIx64 " is not a user address of process %d (non-canonical or kernel address)",
@@ -185,6 +198,14 @@ int do_translate(int argc, char **argv)
 	}
 	if (mmu_read_target_doc(pid, "translate", &doc))
 		goto out;
+	/*
+	 * The read shows the target's last address: another user may have
+	 * asked for one in between (last writer wins).  Ask again.
+	 */
+	if (!mmu_root_overridden() && !shows_va(&doc, va) && tries++ < 8) {
+		kv_doc_free(&doc);
+		goto again;
+	}
 	if (json_output)
 		print_json(pid, va, &doc);
 	else

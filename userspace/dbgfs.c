@@ -76,7 +76,8 @@ static void explain_access(const char *path, int err)
 	}
 	if (err == EPERM && lockdown_mode(mode, sizeof(mode)) && strcmp(mode, "none")) {
 		p_err("%s: kernel lockdown (%s) blocks debugfs", path, mode);
-		p_hint("boot with lockdown=none (or without Secure Boot) to use mmuscope");
+		p_hint("this module has no lockdown interface (%s, NAME.ro files): install a newer mmuscope, or boot with lockdown=none",
+		       MMU_PARAM_DIR);
 		return;
 	}
 	p_err("%s: %s", path, strerror(err));
@@ -112,6 +113,26 @@ int mmu_preflight(void)
 	return -1;
 }
 
+/*
+ * Open @path for reading.  Under kernel lockdown debugfs refuses to open a
+ * file with a write bit (EPERM), even read-only; the module has a 0400
+ * twin NAME.ro of each such file, which is then read instead.
+ */
+static int open_read(const char *path)
+{
+	char ro[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 || errno != EPERM)
+		return fd;
+	if (snprintf(ro, sizeof(ro), "%s.ro", path) >= (int)sizeof(ro))
+		return -1;
+	fd = open(ro, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		errno = EPERM;	/* no twin: report the original refusal */
+	return fd;
+}
+
 /* Read a whole file, no size limit.  Returns 0 or -errno. */
 int mmu_read_path(const char *path, char **out, size_t *lenp)
 {
@@ -120,7 +141,7 @@ int mmu_read_path(const char *path, char **out, size_t *lenp)
 	ssize_t n;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_read(path);
 	if (fd < 0)
 		return -errno;
 	buf = xmalloc(cap);
@@ -212,15 +233,13 @@ int mmu_read_target_doc(pid_t pid, const char *file, struct kv_doc *doc)
 	return -1;
 }
 
-/* One whole write(2), as the module requires.  Returns 0 or -errno. */
-int mmu_write_file(const char *rel, const char *data)
+/* One whole write(2) of @data to @path.  Returns 0 or -errno. */
+static int write_path(const char *path, const char *data)
 {
-	char path[4096];
 	size_t len = strlen(data);
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", mmu_root(), rel);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -228,6 +247,54 @@ int mmu_write_file(const char *rel, const char *data)
 	n = n < 0 ? -errno : ((size_t)n == len ? 0 : -EIO);
 	close(fd);
 	return (int)n;
+}
+
+/*
+ * The module parameter that takes the command @data for debugfs file @rel
+ * (written when lockdown refuses the debugfs write): targets takes the
+ * same command, PID/translate "PID ADDR", PID/fault_stats and fault_hist
+ * "reset" become reset_faults "PID".  Returns 0 or -errno (-EPERM if
+ * there is no such parameter).
+ */
+static int write_param(const char *rel, const char *data)
+{
+	char path[256], cmd[128], file[32];
+	pid_t pid;
+
+	if (!strcmp(rel, "targets")) {
+		snprintf(cmd, sizeof(cmd), "%s", data);
+		snprintf(path, sizeof(path), "%s/targets", MMU_PARAM_DIR);
+	} else if (sscanf(rel, "%d/%31s", &pid, file) == 2 && !strcmp(file, "translate")) {
+		snprintf(cmd, sizeof(cmd), "%d %s", pid, data);
+		snprintf(path, sizeof(path), "%s/translate", MMU_PARAM_DIR);
+	} else if (sscanf(rel, "%d/%31s", &pid, file) == 2 &&
+		   (!strcmp(file, "fault_stats") || !strcmp(file, "fault_hist")) &&
+		   !strncmp(data, "reset", 5) && (!data[5] || !strcmp(data + 5, "\n"))) {
+		snprintf(cmd, sizeof(cmd), "%d\n", pid);
+		snprintf(path, sizeof(path), "%s/reset_faults", MMU_PARAM_DIR);
+	} else {
+		return -EPERM;
+	}
+	if (access(path, F_OK))
+		return -EPERM;	/* an older module: nothing to fall back to */
+	return write_path(path, cmd);
+}
+
+/*
+ * One whole write(2), as the module requires.  Under kernel lockdown
+ * (EPERM from debugfs) the command goes to the module parameter that
+ * takes it instead.  Returns 0 or -errno.
+ */
+int mmu_write_file(const char *rel, const char *data)
+{
+	char path[4096];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", mmu_root(), rel);
+	ret = write_path(path, data);
+	if (ret == -EPERM && !mmu_root_overridden())
+		ret = write_param(rel, data);
+	return ret;
 }
 
 int mmu_targets_list(pid_t **pids, size_t *n)

@@ -11,7 +11,7 @@ static const struct cmd cmds[] = {
 	  "Load the module with libkmod, optionally tracing PIDs from the start.\n"
 	  "Without MODULE.ko: $MMUSCOPE_KO if set, else ../module/mmuscope.ko next\n"
 	  "to this binary (the build tree), else the installed module (modprobe's\n"
-	  "search path).", CMD_OWN_OUTPUT },
+	  "search path, then updates/dkms/ and extra/ of the running kernel).", CMD_OWN_OUTPUT },
 	{ "unload", do_unload, "", "Remove the module.", CMD_OWN_OUTPUT },
 	{ "status", do_status, "", "Module state, version, paging mode and targets.", 0 },
 	{ "targets", do_targets, "[list | add PID... | rm PID... | rm --all | prune] [--tree PID]",

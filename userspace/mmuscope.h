@@ -20,6 +20,7 @@
 #define MMU_DEFAULT_ROOT	"/sys/kernel/debug/mmuscope"
 #define MMU_DEBUGFS_MNT		"/sys/kernel/debug"
 #define MMU_MODNAME		"mmuscope"
+#define MMU_PARAM_DIR		"/sys/module/mmuscope/parameters"
 #define MMU_READER_VERSION	"0.1.0"
 
 /* Exit codes (README.md, "The mmuscope reader"). */

@@ -780,7 +780,8 @@ static const char *const op_name[OP_NR] = {
 
 /* Files a target directory has (all of them, or the add was not whole). */
 static const char *const target_files[] = {
-	"maps", "translate", "summary", "fault_stats", "fault_hist", "faults",
+	"maps", "translate", "translate.ro", "summary", "vmas", "fault_stats",
+	"fault_hist", "fault_stats.ro", "fault_hist.ro", "faults",
 };
 
 #define NERR	134
