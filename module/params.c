@@ -49,7 +49,7 @@ static int mmu_param_check_live(const struct kernel_param *kp)
 	if (mmu_params_live)
 		return 0;
 	pr_warn_ratelimited("%s: a command for the loaded module, not a load-time setting (see target_pid=)\n",
-		kp->name);
+			    kp->name);
 	return -EINVAL;
 }
 
