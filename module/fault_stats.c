@@ -423,36 +423,14 @@ static ssize_t fault_stats_write(struct file *file, const char __user *ubuf,
 }
 
 /* ->open and ->release hold a target reference for the seq_file. */
-static int mmu_fault_single_open(struct inode *inode, struct file *file,
-				 int (*show)(struct seq_file *, void *))
-{
-	struct mmu_target *t = inode->i_private;
-	int ret;
-
-	mmu_target_get(t);
-	ret = single_open(file, show, t);
-	if (ret)
-		mmu_target_put(t);
-	return ret;
-}
-
-static int mmu_fault_single_release(struct inode *inode, struct file *file)
-{
-	struct mmu_target *t = ((struct seq_file *)file->private_data)->private;
-
-	single_release(inode, file);
-	mmu_target_put(t);
-	return 0;
-}
-
 static int fault_stats_open(struct inode *inode, struct file *file)
 {
-	return mmu_fault_single_open(inode, file, fault_stats_show);
+	return mmu_target_single_open(inode, file, fault_stats_show);
 }
 
 static int fault_hist_open(struct inode *inode, struct file *file)
 {
-	return mmu_fault_single_open(inode, file, fault_hist_show);
+	return mmu_target_single_open(inode, file, fault_hist_show);
 }
 
 static const struct file_operations fault_stats_fops = {
@@ -461,7 +439,7 @@ static const struct file_operations fault_stats_fops = {
 	.read		= seq_read,
 	.llseek		= seq_lseek,
 	.write		= fault_stats_write,
-	.release	= mmu_fault_single_release,
+	.release	= mmu_target_single_release,
 };
 
 /* The same views without the write: readable under lockdown (0400). */
@@ -470,7 +448,7 @@ static const struct file_operations fault_stats_ro_fops = {
 	.open		= fault_stats_open,
 	.read		= seq_read,
 	.llseek		= seq_lseek,
-	.release	= mmu_fault_single_release,
+	.release	= mmu_target_single_release,
 };
 
 static const struct file_operations fault_hist_ro_fops = {
@@ -478,7 +456,7 @@ static const struct file_operations fault_hist_ro_fops = {
 	.open		= fault_hist_open,
 	.read		= seq_read,
 	.llseek		= seq_lseek,
-	.release	= mmu_fault_single_release,
+	.release	= mmu_target_single_release,
 };
 
 static const struct file_operations fault_hist_fops = {
@@ -487,7 +465,7 @@ static const struct file_operations fault_hist_fops = {
 	.read		= seq_read,
 	.llseek		= seq_lseek,
 	.write		= fault_stats_write,
-	.release	= mmu_fault_single_release,
+	.release	= mmu_target_single_release,
 };
 
 int mmu_fault_stats_create_files(struct mmu_target *t)

@@ -23,6 +23,8 @@
 struct dentry;
 struct mmu_fault_target;
 struct seq_file;
+struct inode;
+struct file;
 
 /**
  * struct mmu_target - one traced process
@@ -98,6 +100,9 @@ struct mmu_target *mmu_target_lookup_rcu(pid_t tgid);
 void mmu_target_get(struct mmu_target *t);
 void mmu_target_put(struct mmu_target *t);
 struct mm_struct *mmu_target_get_mm(struct mmu_target *t);
+int mmu_target_single_open(struct inode *inode, struct file *file,
+			   int (*show)(struct seq_file *, void *));
+int mmu_target_single_release(struct inode *inode, struct file *file);
 
 /* input.c: one bounded input helper for every writable file and parameter */
 #define MMU_TARGETS_CMD_MAX	24	/* "+PID\n" and NUL, with room to spare */

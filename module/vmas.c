@@ -232,24 +232,7 @@ static int mmu_vmas_show(struct seq_file *m, void *unused)
 
 static int mmu_vmas_open(struct inode *inode, struct file *file)
 {
-	struct mmu_target *t = inode->i_private;
-	int ret;
-
-	mmu_target_get(t);
-	ret = single_open(file, mmu_vmas_show, t);
-	if (ret)
-		mmu_target_put(t);
-	return ret;
-}
-
-static int mmu_vmas_release(struct inode *inode, struct file *file)
-{
-	struct seq_file *m = file->private_data;
-	struct mmu_target *t = m->private;
-
-	single_release(inode, file);
-	mmu_target_put(t);
-	return 0;
+	return mmu_target_single_open(inode, file, mmu_vmas_show);
 }
 
 static const struct file_operations mmu_vmas_fops = {
@@ -257,7 +240,7 @@ static const struct file_operations mmu_vmas_fops = {
 	.open		= mmu_vmas_open,
 	.read		= seq_read,
 	.llseek		= seq_lseek,
-	.release	= mmu_vmas_release,
+	.release	= mmu_target_single_release,
 };
 
 /* Add <pid>/vmas to a target's directory. */
