@@ -579,6 +579,8 @@ static void mmu_tp_exit(void *data, struct task_struct *p)
 		/* As mmu_slot_close(): our reads before another's claim. */
 		smp_store_release(&s->owner, 0);
 	}
+	if (!atomic_read(&p->signal->live))
+		mmu_target_exited(t, p->comm);
 	if (t->followed && !atomic_read(&p->signal->live) &&
 	    !mmu_follow_queue(true, t->pid))
 		pr_warn_ratelimited("follow: too many exits pending, %d stays listed\n",

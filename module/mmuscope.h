@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -39,6 +40,8 @@ struct file;
  * @removed:	set once removed from the list; blocking readers wake up and
  *		return.
  * @followed:	adopted by follow=1 (bounded by follow_max, pruned at exit).
+ * @comm:	command name when added, refreshed when its last thread exits
+ *		(<pid>/comm: exited targets keep a name).
  * @xlate_lock:	protects @xlate_va / @xlate_set (the last address written to
  *		translate) and the per-open-file copies of views.c.
  * @faults:	fault statistics and event buffer, owned by faults.c.
@@ -53,6 +56,7 @@ struct mmu_target {
 	struct dentry *dir;
 	bool removed;
 	bool followed;
+	char comm[TASK_COMM_LEN];
 	struct mutex xlate_lock;	/* see @xlate_lock above */
 	unsigned long xlate_va;
 	bool xlate_set;
@@ -93,6 +97,7 @@ struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 int mmu_target_remove(pid_t nr);
 void mmu_target_remove_pid(struct pid *pid);
 struct mmu_target *mmu_target_get_nr(pid_t nr);
+void mmu_target_exited(struct mmu_target *t, const char *comm);
 void mmu_targets_remove_all(void);
 void mmu_targets_show(struct seq_file *m);
 void mmu_targets_assert_locked(void);

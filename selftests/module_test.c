@@ -223,17 +223,26 @@ TEST_F(module, thread_id_refused)
 
 TEST_F(module, target_exit_keeps_entry)
 {
-	char buf[64], dir[128];
+	char buf[64], dir[128], comm[32] = "", want[64], path[160];
 
 	ASSERT_EQ(0, mmu_load(""));
 	snprintf(buf, sizeof(buf), "%d", self->child);
 	ASSERT_EQ(0, mmu_write_str(MMU_ROOT "/targets", buf));
+	/* The kernel's name for it, while it lives. */
+	snprintf(path, sizeof(path), "/proc/%d/comm", self->child);
+	ASSERT_LT(0, mmu_read_file(path, comm, sizeof(comm)));
+	comm[strcspn(comm, "\n")] = '\0';
 	mmu_reap(self->child);
 	ASSERT_NE(0, kill(self->child, 0));
 	/* Stats stay readable until the target is removed. */
 	EXPECT_EQ(1, mmu_targets_has(self->child));
 	snprintf(dir, sizeof(dir), MMU_ROOT "/%d", self->child);
 	EXPECT_EQ(0, access(dir, F_OK));
+	/* An exited target keeps its name: the reader can tell them apart. */
+	snprintf(path, sizeof(path), "%s/comm", dir);
+	snprintf(want, sizeof(want), "comm=%s\n", comm);
+	EXPECT_LT(0, mmu_read_file(path, buf, sizeof(buf)));
+	EXPECT_STREQ(want, buf);
 	snprintf(buf, sizeof(buf), "-%d", self->child);
 	EXPECT_EQ(0, mmu_write_str(MMU_ROOT "/targets", buf));
 	EXPECT_NE(0, access(dir, F_OK));

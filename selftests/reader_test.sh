@@ -1113,6 +1113,8 @@ tc_real_targets_cli() {
 	kill $kids $tp; wait $tp 2>/dev/null
 	mmu --color=never targets
 	grep -Eq "^$tp .* exited" "$T/out" || die_case "list: $tp not exited" || return 1
+	# The name the kernel had for it (sh) stays once it has exited.
+	grep -Eq "^$tp +sh +exited" "$T/out" || die_case "list: exited $tp lost its comm" || return 1
 	mmu targets prune
 	expect_rc 0 || return 1
 	is_target $tp && die_case "prune left the exited $tp" && return 1

@@ -457,7 +457,7 @@ int do_status(int argc, char **argv)
 			bool alive = target_alive(pids[i]);
 
 			printf("    %-8d %-16s %s\n", pids[i],
-			       alive ? proc_comm(pids[i], comm, sizeof(comm)) : "-",
+			       target_comm(pids[i], comm, sizeof(comm))[0] ? comm : "-",
 			       alive ? "" : "(exited: `mmuscope targets prune` removes it)");
 		}
 	}

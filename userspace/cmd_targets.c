@@ -133,7 +133,7 @@ static void list(void)
 		printf("%s%-8s %-16s %s%s\n", col(C_BOLD), "PID", "COMM", "STATE", col(C_RESET));
 		for (i = 0; i < n; i++)
 			printf("%-8d %-16s %s\n", pids[i],
-			       proc_comm(pids[i], comm, sizeof(comm))[0] ? comm : "-",
+			       target_comm(pids[i], comm, sizeof(comm))[0] ? comm : "-",
 			       target_alive(pids[i]) ? "running" : "exited");
 	}
 	free(pids);

@@ -462,6 +462,26 @@ void mmu_temp_target(pid_t pid, bool temp)
 	memcpy(temp_cmd[free_slot], cmd, sizeof(cmd));
 }
 
+/*
+ * A target's command name: /proc/PID/comm while it lives, else the name
+ * the module kept (<pid>/comm: older modules have none, then "").
+ */
+char *target_comm(pid_t pid, char *buf, size_t size)
+{
+	struct kv_doc doc;
+	const char *v;
+
+	if (target_alive(pid) && proc_comm(pid, buf, size)[0])
+		return buf;
+	buf[0] = '\0';
+	if (mmu_read_target_raw(pid, "comm", &doc))
+		return buf;
+	if (doc.n && (v = kv_get(&doc.lines[doc.n - 1], "comm")))
+		snprintf(buf, size, "%s", v);
+	kv_doc_free(&doc);
+	return buf;
+}
+
 /* The targets as a JSON array of {pid, comm, alive}. */
 void jw_targets(struct jw *w, const pid_t *pids, size_t n)
 {
@@ -474,7 +494,7 @@ void jw_targets(struct jw *w, const pid_t *pids, size_t n)
 		jw_key(w, "pid");
 		jw_i64(w, pids[i]);
 		jw_key(w, "comm");
-		jw_str(w, proc_comm(pids[i], comm, sizeof(comm)));
+		jw_str(w, target_comm(pids[i], comm, sizeof(comm)));
 		jw_key(w, "alive");
 		jw_bool(w, target_alive(pids[i]));
 		jw_obj_end(w);

@@ -69,6 +69,7 @@ int mmu_preflight(void);			/* 0, or -1 after p_err */
 int mmu_read_path(const char *path, char **out, size_t *len);
 int mmu_read_doc(const char *rel, struct kv_doc *doc);	/* p_err on error */
 int mmu_read_target_raw(pid_t pid, const char *file, struct kv_doc *doc);
+char *target_comm(pid_t pid, char *buf, size_t size);
 int mmu_read_target_doc(pid_t pid, const char *file, struct kv_doc *doc);
 int mmu_write_file(const char *rel, const char *data);	/* -errno */
 int mmu_target_path(pid_t pid, const char *file, char *buf, size_t size);
