@@ -781,7 +781,7 @@ static const char *const op_name[OP_NR] = {
 /* Files a target directory has (all of them, or the add was not whole). */
 static const char *const target_files[] = {
 	"maps", "translate", "translate.ro", "summary", "vmas", "fault_stats",
-	"fault_hist", "fault_stats.ro", "fault_hist.ro", "faults",
+	"fault_hist", "fault_stats.ro", "fault_hist.ro", "faults", "comm",
 };
 
 #define NERR	134
