@@ -459,16 +459,14 @@ static struct kprobe mmu_bad_area_probes[ARRAY_SIZE(mmu_bad_area_syms)];
 static bool mmu_bad_area_on[ARRAY_SIZE(mmu_bad_area_syms)];
 
 /*
- * follow=1: children forked by a target are added from a work item, and
- * followed children that exit are removed from one.  The queues carry
- * struct pid references, never numbers: a recycled number is another
- * process.
+ * follow=1: children forked by a target are added from a work item.  The
+ * queue carries struct pid references, never numbers: a recycled number
+ * is another process.
  */
 #define MMU_FOLLOW_QUEUE	256
 
 static DEFINE_SPINLOCK(mmu_follow_lock);
 static DEFINE_KFIFO(mmu_follow_add, struct pid *, MMU_FOLLOW_QUEUE);
-static DEFINE_KFIFO(mmu_follow_gone, struct pid *, MMU_FOLLOW_QUEUE);
 
 static void mmu_follow_fn(struct work_struct *work)
 {
@@ -478,11 +476,6 @@ static void mmu_follow_fn(struct work_struct *work)
 	/* Fails once rmmod has begun: no target may appear after that. */
 	if (!try_module_get(THIS_MODULE))
 		return;
-	while (kfifo_out_spinlocked(&mmu_follow_gone, &pid, 1,
-				    &mmu_follow_lock)) {
-		mmu_target_remove_pid(pid);
-		put_pid(pid);
-	}
 	while (kfifo_out_spinlocked(&mmu_follow_add, &pid, 1,
 				    &mmu_follow_lock)) {
 		t = mmu_target_add_pid(pid, pid_nr(pid), MMU_TARGET_FOLLOWED);
@@ -496,22 +489,15 @@ static void mmu_follow_fn(struct work_struct *work)
 static DECLARE_WORK(mmu_follow_work, mmu_follow_fn);
 
 /*
- * Queue @pid for the worker (@gone: to remove, else to add).
+ * Queue @pid for the worker to add.
  *
  * Context: any but NMI; takes a reference on @pid for the worker.
  */
-static bool mmu_follow_queue(bool gone, struct pid *pid)
+static bool mmu_follow_queue(struct pid *pid)
 {
 	struct pid *ref = get_pid(pid);
-	unsigned int n;
 
-	if (gone)
-		n = kfifo_in_spinlocked(&mmu_follow_gone, &ref, 1,
-					&mmu_follow_lock);
-	else
-		n = kfifo_in_spinlocked(&mmu_follow_add, &ref, 1,
-					&mmu_follow_lock);
-	if (!n) {
+	if (!kfifo_in_spinlocked(&mmu_follow_add, &ref, 1, &mmu_follow_lock)) {
 		put_pid(ref);
 		return false;
 	}
@@ -526,8 +512,6 @@ static void mmu_follow_drain(void)
 
 	cancel_work_sync(&mmu_follow_work);
 	while (kfifo_out(&mmu_follow_add, &pid, 1))
-		put_pid(pid);
-	while (kfifo_out(&mmu_follow_gone, &pid, 1))
 		put_pid(pid);
 }
 
@@ -549,16 +533,17 @@ static void mmu_tp_fork(void *data, struct task_struct *parent,
 	t = mmu_target_lookup_rcu(parent->tgid);
 	ours = t && t->pid == task_tgid(parent);
 	rcu_read_unlock();
-	if (ours && !mmu_follow_queue(false, task_tgid(child)))
+	if (ours && !mmu_follow_queue(task_tgid(child)))
 		pr_warn_ratelimited("follow: too many forks pending, child %d not adopted\n",
 				    child->tgid);
 }
 
 /*
  * sched_process_exit, in the exiting task: a slot it still owns belongs
- * to a fault that ended on a path we do not hook (counted unpaired); a
- * followed child whose last thread exits is removed.  Newer kernels pass
- * more arguments after @p: only @p is read.
+ * to a fault that ended on a path we do not hook (counted unpaired); when
+ * the last thread exits, the target layer learns it (its name is kept, a
+ * followed child's place can be reclaimed).  Newer kernels pass more
+ * arguments after @p: only @p is read.
  *
  * Context: current == @p, may not sleep.
  */
@@ -581,10 +566,6 @@ static void mmu_tp_exit(void *data, struct task_struct *p)
 	}
 	if (!atomic_read(&p->signal->live))
 		mmu_target_exited(t, p->comm);
-	if (t->followed && !atomic_read(&p->signal->live) &&
-	    !mmu_follow_queue(true, t->pid))
-		pr_warn_ratelimited("follow: too many exits pending, %d stays listed\n",
-				    t->nr);
 out:
 	rcu_read_unlock();
 	mmu_guard_exit();

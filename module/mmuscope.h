@@ -39,7 +39,9 @@ struct file;
  * @dir:	debugfs directory <nr>/.
  * @removed:	set once removed from the list; blocking readers wake up and
  *		return.
- * @followed:	adopted by follow=1 (bounded by follow_max, pruned at exit).
+ * @followed:	adopted by follow=1 (bounded by follow_max).
+ * @exited:	its last thread has exited (set by the fault hooks' exit
+ *		probe); an exited followed child's place may be reclaimed.
  * @comm:	command name when added, refreshed when its last thread exits
  *		(<pid>/comm: exited targets keep a name).
  * @xlate_lock:	protects @xlate_va / @xlate_set (the last address written to
@@ -56,6 +58,7 @@ struct mmu_target {
 	struct dentry *dir;
 	bool removed;
 	bool followed;
+	bool exited;
 	char comm[TASK_COMM_LEN];
 	struct mutex xlate_lock;	/* see @xlate_lock above */
 	unsigned long xlate_va;
@@ -95,7 +98,6 @@ struct mmu_target *mmu_target_add(pid_t nr);
 struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 				      unsigned int flags);
 int mmu_target_remove(pid_t nr);
-void mmu_target_remove_pid(struct pid *pid);
 struct mmu_target *mmu_target_get_nr(pid_t nr);
 void mmu_target_exited(struct mmu_target *t, const char *comm);
 void mmu_targets_remove_all(void);

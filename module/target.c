@@ -186,6 +186,7 @@ static int mmu_target_ns_check(const char *what, pid_t nr)
 }
 
 static void mmu_target_unlist(struct mmu_target *t);
+static void mmu_target_bury(struct mmu_target *t);
 
 /* The command name of a process being added (it lives: just checked). */
 static void mmu_target_read_comm(struct mmu_target *t)
@@ -209,6 +210,27 @@ static void mmu_target_read_comm(struct mmu_target *t)
 void mmu_target_exited(struct mmu_target *t, const char *comm)
 {
 	strscpy(t->comm, comm, sizeof(t->comm));
+	WRITE_ONCE(t->exited, true);
+}
+
+/*
+ * The oldest followed child that has exited, taken off the list to make
+ * room for a new one; the caller buries it after dropping the lock.
+ *
+ * Context: mmu_targets_lock held.
+ */
+static struct mmu_target *mmu_target_reclaim_followed(void)
+{
+	struct mmu_target *t;
+
+	lockdep_assert_held(&mmu_targets_lock);
+	list_for_each_entry(t, &mmu_targets, node) {
+		if (t->followed && READ_ONCE(t->exited)) {
+			mmu_target_unlist(t);
+			return t;
+		}
+	}
+	return NULL;
 }
 
 /* <pid>/comm: "comm=NAME", spaces and '=' as '_' (the stream's rule). */
@@ -270,8 +292,8 @@ struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 				      unsigned int flags)
 {
 	bool followed = flags & MMU_TARGET_FOLLOWED;
+	struct mmu_target *t, *old = NULL;
 	const struct mmu_target_part *p;
-	struct mmu_target *t;
 	unsigned int i;
 	char name[16];
 	int ret;
@@ -310,10 +332,14 @@ struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 				    nr, MMU_MAX_TARGETS);
 		goto unlock;
 	}
+	/* At follow_max, an exited child gives its place to a live one. */
 	if (followed && mmu_nr_followed >= READ_ONCE(mmu_param_follow_max)) {
-		pr_warn_ratelimited("follow: %u children already followed (follow_max), child %d not adopted\n",
-				    mmu_nr_followed, t->nr);
-		goto unlock;
+		old = mmu_target_reclaim_followed();
+		if (!old) {
+			pr_warn_ratelimited("follow: %u live children already followed (follow_max), child %d not adopted\n",
+					    mmu_nr_followed, t->nr);
+			goto unlock;
+		}
 	}
 	snprintf(name, sizeof(name), "%d", t->nr);
 	t->dir = debugfs_create_dir(name, mmu_debugfs_root);
@@ -365,6 +391,8 @@ struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 	}
 	mmu_target_get(t);
 	mutex_unlock(&mmu_targets_lock);
+	if (old)
+		mmu_target_bury(old);
 	if (!followed)
 		pr_info("target %d added\n", t->nr);
 	return t;
@@ -372,12 +400,16 @@ struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 unlist:
 	mmu_target_unlist(t);
 	mutex_unlock(&mmu_targets_lock);
+	if (old)
+		mmu_target_bury(old);
 	debugfs_remove_recursive(t->dir);
 	mmu_target_put(t);
 	return ERR_PTR(ret);
 
 unlock:
 	mutex_unlock(&mmu_targets_lock);
+	if (old)
+		mmu_target_bury(old);
 	mmu_target_free_unlisted(t, mmu_nr_parts);
 	return ERR_PTR(ret);
 }
@@ -489,25 +521,6 @@ int mmu_target_remove(pid_t nr)
 	if (!ret)
 		pr_info("target %d removed\n", nr);
 	return ret;
-}
-
-/**
- * mmu_target_remove_pid() - stop tracing the target of @pid, if any
- * @pid: the target's struct pid (a recycled number is another process)
- *
- * Context: process context; takes mmu_targets_lock.
- */
-void mmu_target_remove_pid(struct pid *pid)
-{
-	struct mmu_target *t;
-
-	mutex_lock(&mmu_targets_lock);
-	t = mmu_target_find(pid_nr(pid));
-	if (!t || t->pid != pid) {
-		mutex_unlock(&mmu_targets_lock);
-		return;
-	}
-	mmu_target_remove_locked(t, t->nr);
 }
 
 /**
