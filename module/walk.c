@@ -111,21 +111,25 @@ static enum mmu_entry_type mmu_pmd_type(pmd_t pmd)
  * down to its table page, so a pointer to a copy on our stack indexes the
  * stack.  The *_offset_lockless() helpers take the value where the level
  * is real and the live pointer where it is folded (the folded level then
- * reads the same live entry once more, in its own right).
+ * reads the same live entry once more, in its own right).  The copy is
+ * passed by address and must outlive the result: the generic helpers
+ * (6.1) expand to pXd_offset(&copy, addr), and where the level is folded
+ * at build time that returns &copy itself -- a copy in these helpers'
+ * own frame would be a dangling pointer (arm64 6.1 4K read garbage).
  */
-static p4d_t *mmu_p4d_next(pgd_t *pgdp, pgd_t pgd, unsigned long addr)
+static p4d_t *mmu_p4d_next(pgd_t *pgdp, pgd_t *pgd, unsigned long addr)
 {
-	return p4d_offset_lockless(pgdp, pgd, addr);
+	return p4d_offset_lockless(pgdp, *pgd, addr);
 }
 
-static pud_t *mmu_pud_next(p4d_t *p4dp, p4d_t p4d, unsigned long addr)
+static pud_t *mmu_pud_next(p4d_t *p4dp, p4d_t *p4d, unsigned long addr)
 {
-	return pud_offset_lockless(p4dp, p4d, addr);
+	return pud_offset_lockless(p4dp, *p4d, addr);
 }
 
-static pmd_t *mmu_pmd_next(pud_t *pudp, pud_t pud, unsigned long addr)
+static pmd_t *mmu_pmd_next(pud_t *pudp, pud_t *pud, unsigned long addr)
 {
-	return pmd_offset_lockless(pudp, pud, addr);
+	return pmd_offset_lockless(pudp, *pud, addr);
 }
 
 /* A hole at a folded level is a hole in the nearest real level above. */
@@ -244,7 +248,7 @@ static int mmu_walk_pmd_range(pud_t *pudp, pud_t pud, unsigned long addr,
 	pmd_t *pmdp;
 	int err = 0;
 
-	pmdp = mmu_pmd_next(pudp, pud, addr);
+	pmdp = mmu_pmd_next(pudp, &pud, addr);
 	do {
 		pmd_t pmd;
 		int tries = 0;
@@ -302,7 +306,7 @@ static int mmu_walk_pud_range(p4d_t *p4dp, p4d_t p4d, unsigned long addr,
 	pud_t *pudp;
 	int err = 0;
 
-	pudp = mmu_pud_next(p4dp, p4d, addr);
+	pudp = mmu_pud_next(p4dp, &p4d, addr);
 	do {
 		pud_t pud = mmu_pudp_get(pudp);
 		int tries = 0;
@@ -348,7 +352,7 @@ static int mmu_walk_p4d_range(pgd_t *pgdp, pgd_t pgd, unsigned long addr,
 	p4d_t *p4dp;
 	int err = 0;
 
-	p4dp = mmu_p4d_next(pgdp, pgd, addr);
+	p4dp = mmu_p4d_next(pgdp, &pgd, addr);
 	do {
 		p4d_t p4d = mmu_p4dp_get(p4dp);
 
@@ -523,7 +527,7 @@ static int mmu_lookup_once(struct mm_struct *mm, unsigned long addr,
 		return mmu_lookup_stop(lk, MMU_PGD, type);
 	lk->type[MMU_PGD] = type;
 
-	p4dp = mmu_p4d_next(pgdp, pgd, addr);
+	p4dp = mmu_p4d_next(pgdp, &pgd, addr);
 	p4d = mmu_p4dp_get(p4dp);
 	lk->val[MMU_P4D] = p4d_val(p4d);
 	if (p4d_none(p4d))
@@ -533,7 +537,7 @@ static int mmu_lookup_once(struct mm_struct *mm, unsigned long addr,
 		return mmu_lookup_stop(lk, MMU_P4D, type);
 	lk->type[MMU_P4D] = type;
 
-	pudp = mmu_pud_next(p4dp, p4d, addr);
+	pudp = mmu_pud_next(p4dp, &p4d, addr);
 	pud = mmu_pudp_get(pudp);
 	lk->val[MMU_PUD] = pud_val(pud);
 	lk->pud = pud;
@@ -544,7 +548,7 @@ static int mmu_lookup_once(struct mm_struct *mm, unsigned long addr,
 		return mmu_lookup_stop(lk, MMU_PUD, type);
 	lk->type[MMU_PUD] = type;
 
-	pmdp = mmu_pmd_next(pudp, pud, addr);
+	pmdp = mmu_pmd_next(pudp, &pud, addr);
 	pmd = mmu_pmdp_get_lockless(pmdp);
 	lk->val[MMU_PMD] = pmd_val(pmd);
 	lk->pmd = pmd;
