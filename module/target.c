@@ -616,7 +616,8 @@ void mmu_targets_remove_all(void)
 int mmu_targets_init(const struct mmu_target_part *const *parts,
 		     unsigned int n)
 {
-	mmu_release_wq = alloc_workqueue("mmuscope_release", 0, 0);
+	/* Unbound: 7.x warns about a workqueue that names neither kind. */
+	mmu_release_wq = alloc_workqueue("mmuscope_release", WQ_UNBOUND, 0);
 	if (!mmu_release_wq)
 		return -ENOMEM;
 	mmu_parts = parts;
