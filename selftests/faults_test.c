@@ -717,21 +717,6 @@ static void stream_count(const char *buf, pid_t pid, long *events,
 	}
 }
 
-static ssize_t read_avail(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t r;
-
-	while (len + 1 < size) {
-		r = read(fd, buf + len, size - 1 - len);
-		if (r <= 0)
-			break;
-		len += r;
-	}
-	buf[len] = '\0';
-	return len;
-}
-
 TEST_F(faults, stream_lines_and_lost_events)
 {
 	static char buf[1 << 24];
@@ -759,7 +744,7 @@ TEST_F(faults, stream_lines_and_lost_events)
 	pfd.events = POLLIN;
 	EXPECT_EQ(1, poll(&pfd, 1, 2000));
 	EXPECT_TRUE(pfd.revents & POLLIN);
-	read_avail(fd, buf, sizeof(buf));
+	mmu_read_avail(fd, buf, sizeof(buf));
 	stream_count(buf, pid, &ev, &lost, &bad);
 	TH_LOG("small: all=%lld events=%ld lost=%ld bad=%ld", all, ev, lost, bad);
 	{
@@ -778,7 +763,7 @@ TEST_F(faults, stream_lines_and_lost_events)
 	all0 = stat_count(pid, "all");
 	ASSERT_EQ(0, worker_run(&self->w, OP_TOUCH, 40000, NULL));
 	all = stat_count(pid, "all") - all0;
-	read_avail(fd, buf, sizeof(buf));
+	mmu_read_avail(fd, buf, sizeof(buf));
 	stream_count(buf, pid, &ev, &lost, &bad);
 	TH_LOG("big: all=%lld events=%ld lost=%ld bad=%ld stats lost=%lld",
 	       all, ev, lost, bad, stats_key(pid, "lost"));
@@ -815,7 +800,7 @@ TEST_F(faults, stream_buffer_sized_at_open)
 		all0 = stat_count(pid, "all");
 		ASSERT_EQ(0, worker_run(&self->w, OP_TOUCH, 2000, NULL));
 		all = stat_count(pid, "all") - all0;
-		read_avail(fd, buf, sizeof(buf));
+		mmu_read_avail(fd, buf, sizeof(buf));
 		close(fd);
 		stream_count(buf, pid, &ev, &lost, &bad);
 		TH_LOG("fault_buffer_kb=%s: all=%lld events=%ld lost=%ld",

@@ -173,6 +173,22 @@ static inline ssize_t mmu_read_file(const char *path, char *buf, size_t size)
 	return len;
 }
 
+/* What an open (O_NONBLOCK) descriptor has now, NUL-terminated: its length. */
+static inline ssize_t mmu_read_avail(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t r;
+
+	while (len + 1 < size) {
+		r = read(fd, buf + len, size - 1 - len);
+		if (r <= 0)
+			break;
+		len += r;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
 /* One write(2) of @len bytes of @data to @path. Returns 0 or -errno. */
 static inline int mmu_write_buf(const char *path, const void *data, size_t len)
 {

@@ -129,21 +129,6 @@ static long stream_events(const char *buf, pid_t pid, unsigned long va,
 	return n;
 }
 
-static size_t read_all(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t r;
-
-	while (len + 1 < size) {
-		r = read(fd, buf + len, size - 1 - len);
-		if (r <= 0)
-			break;
-		len += r;
-	}
-	buf[len] = '\0';
-	return len;
-}
-
 FIXTURE(robust) {
 	int cpu1_offlined;
 };
@@ -477,7 +462,7 @@ TEST_F(robust, retry_then_bad_area_does_not_leak_into_next_fault)
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("target status 0x%x", status);
 	usleep(100 * 1000);	/* the stream wakes readers once a tick */
-	read_all(fd, buf, sizeof(buf));
+	mmu_read_avail(fd, buf, sizeof(buf));
 	close(fd);
 	ev = stream_events(buf, p, next, &lat);
 	TH_LOG("%ld events; the fault at 0x%lx took %lld ns (the blocked one waited %u ms)",
@@ -724,7 +709,7 @@ TEST_F(robust, kernel_mode_fault_ip_follows_kptr_restrict)
 		ASSERT_EQ(1, write(go[1], "x", 1));
 		ASSERT_EQ(1, read(done[0], buf, 1));
 		usleep(100 * 1000);	/* the stream wakes readers once a tick */
-		read_all(fd, buf, sizeof(buf));
+		mmu_read_avail(fd, buf, sizeof(buf));
 		kernel_text(&lo, &hi);
 		n = kernel_ips(buf, c, lo, hi, &zero, &text);
 		TH_LOG("kptr_restrict=%s: %ld kernel-mode faults, ip 0: %ld, in kernel text [0x%lx, 0x%lx): %ld",
