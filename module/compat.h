@@ -14,6 +14,7 @@
 #include <linux/swapops.h>
 #include <linux/timer.h>
 #include <linux/version.h>
+#include <linux/workqueue.h>
 
 /* MMU_HAVE_*: feature tests of module/conftest.sh, run by module/Kbuild. */
 #include "compat-generated.h"
@@ -442,5 +443,19 @@ static inline bool mmu_pmd_swp_entry(pmd_t pmd, swp_entry_t *entry,
 	return false;
 }
 #endif
+
+/*
+ * The shared unbound workqueue, for work that may run on any CPU.  6.18
+ * (and Debian's 6.12 by backport) names it system_dfl_wq, and 7.x warns
+ * about work queued on the old system_wq.  Conftest: MMU_HAVE_SYSTEM_DFL_WQ.
+ */
+static inline struct workqueue_struct *mmu_unbound_wq(void)
+{
+#ifdef MMU_HAVE_SYSTEM_DFL_WQ
+	return system_dfl_wq;
+#else
+	return system_unbound_wq;
+#endif
+}
 
 #endif /* _MMUSCOPE_COMPAT_H */

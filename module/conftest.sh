@@ -68,6 +68,10 @@ test_feature SOFTLEAF "linux/mm.h linux/swap.h linux/leafops.h" \
 	"return softleaf_is_swap(softleaf_from_pte(__pte(0)));" "$@"
 test_feature SWP_ENTRY "linux/mm.h linux/swap.h linux/swapops.h" \
 	"return is_swap_pte(__pte(0)) && non_swap_entry(pte_to_swp_entry(__pte(0)));" "$@"
+# The system workqueues renamed by kind (6.18, backported to Debian's
+# 6.12): 7.x warns about work queued on system_wq / system_unbound_wq.
+test_feature SYSTEM_DFL_WQ "linux/workqueue.h" \
+	"return system_dfl_wq != NULL;" "$@"
 
 echo "#endif" >>"$tmp"
 mv "$tmp" "$out"

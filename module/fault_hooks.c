@@ -501,7 +501,7 @@ static bool mmu_follow_queue(struct pid *pid)
 		put_pid(ref);
 		return false;
 	}
-	queue_work(system_wq, &mmu_follow_work);
+	queue_work(mmu_unbound_wq(), &mmu_follow_work);
 	return true;
 }
 
