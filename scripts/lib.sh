@@ -85,9 +85,13 @@ MMU_MATRIX_ALL="6.1-x86_64:4 6.1-x86_64:5 6.12-x86_64:4 6.12-x86_64:5 6.1-arm64:
 	7.3-16k-arm64:16K-nolpa2"
 MMU_MATRIX=${MMUSCOPE_MATRIX:-$MMU_MATRIX_ALL}
 
-# A kernel log line matching this is a splat: the run fails (exit 125).
-# Same list as scripts/vm, plus arm64's "Internal error:" (its oops/BUG/BRK).
-MMU_SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|scheduling while atomic|rcu.*detected stall|self-detected stall|blocked for more than|Kernel panic|general protection fault|Unable to handle kernel|kernel BUG|suspected memory leak|refcount_t:|list_add corruption|list_del corruption|Internal error:'
+# A kernel log line matching MMU_SPLAT_RE and not MMU_BENIGN_RE is a
+# splat: the guest runners fail the run (exit 125).  arm64 says "Internal
+# error:" for its oops/BUG/BRK; 7.x's workqueue deprecation notice names
+# our work function when we queue on a deprecated system workqueue.
+MMU_SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|scheduling while atomic|rcu.*detected stall|self-detected stall|blocked for more than|Kernel panic|general protection fault|Unable to handle kernel|kernel BUG|suspected memory leak|refcount_t:|list_add corruption|list_del corruption|Internal error:|enqueued on deprecated workqueue'
+# Boot banners of the debug kernel (scripts/debug-kernel) that match the above.
+MMU_BENIGN_RE='RCU lockdep checking is enabled'
 
 # QEMU CPU model of an arm64 configuration's VARIANT (empty: max).
 #   nolpa2  neoverse-n1, without FEAT_LPA2: a 16K kernel built for 52-bit
