@@ -1235,43 +1235,6 @@ assert not p, p' "$T/vmas.json" "$T/fromruns" ||
 		die_case "vmas rollup != the runs summed up"
 }
 
-# Item 7: maps of a fragmented process (every other page touched) is no
-# slower than pmap -X, which reads the same page tables through smaps.
-tc_real_maps_speed_vs_pmap() {
-	with_workload || { skip_case "$why"; return; }
-	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
-	command -v pmap >/dev/null || { skip_case "no pmap (procps)"; return; }
-	"$PY" -c 'import mmap,os,sys,time
-m=mmap.mmap(-1, 256<<20)
-for i in range(0, 256<<20, 2*mmap.PAGESIZE): m[i]=1
-print(os.getpid(), flush=True); time.sleep(600)' >"$T/frag.pid" &
-	fp=$!
-	i=0
-	while [ ! -s "$T/frag.pid" ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
-	[ -s "$T/frag.pid" ] || { kill $fp; die_case "fragmenting process did not start"; return 1; }
-	echo $fp >$ROOT/targets
-	best() {	# best of 3, in ms
-		b=
-		for _ in 1 2 3; do
-			s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
-			ms=$(((e - s) / 1000000))
-			[ -z "$b" ] || [ $ms -lt $b ] && b=$ms
-		done
-		echo $b
-	}
-	tp=$(best pmap -X $fp)
-	tm=$(best "$MMU" maps $fp)
-	tr=$(best "$MMU" maps $fp --runs)
-	tn=$(export MMUSCOPE_NO_VMAS=1; best "$MMU" maps $fp)
-	runs=$(grep -c . $ROOT/$fp/maps)
-	echo "-$fp" >$ROOT/targets
-	kill $fp; wait $fp 2>/dev/null
-	echo "$runs runs: pmap -X $tp ms, mmuscope maps $tm ms, maps --runs $tr ms, maps summing the runs $tn ms"
-	echo "# maps_speed: $runs runs: pmap -X $tp ms, maps $tm ms, maps --runs $tr ms, maps from runs $tn ms" >&3
-	[ "$runs" -gt 30000 ] || die_case "only $runs runs: not fragmented" || return 1
-	[ "$tm" -le "$tp" ] || die_case "maps took $tm ms, pmap -X $tp ms"
-}
-
 # Item 5: run counts the whole process tree, as getrusage (children
 # included) does; each followed child with its command name.
 tc_real_run_tree_vs_rusage() {
@@ -1348,7 +1311,7 @@ for c in real_not_loaded real_load_errors real_load_status_unload real_not_root 
 	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage \
 	 real_temp_targets_removed real_loops_end_with_process real_targets_cli \
 	 real_interval_vs_proc real_summary_vs_vmpte real_maps_vmas_vs_smaps \
-	 real_maps_speed_vs_pmap real_run_tree_vs_rusage; do
+	 real_run_tree_vs_rusage; do
 	run_case $c
 done
 stop_workload
