@@ -720,7 +720,18 @@ static void layout_thp(struct layout *L, int step)
 	touch(p + 2 * HPMD, HPMD, PAGE);	/* a THP candidate */
 	touch(p + 3 * HPMD, HPMD, PAGE);
 	madvise(p + 3 * HPMD, HPMD, MADV_HUGEPAGE);
-	L->err = madvise(p + 3 * HPMD, HPMD, MADV_COLLAPSE) ? errno : 0;
+	/*
+	 * EAGAIN is transient (madvise(2)): a page still in a per-CPU LRU
+	 * batch, or no free block of the PMD's order (32M with 16K pages)
+	 * until compaction makes one.
+	 */
+	for (int i = 0; i < 10; i++) {
+		L->err = madvise(p + 3 * HPMD, HPMD, MADV_COLLAPSE) ? errno : 0;
+		if (L->err != EAGAIN)
+			break;
+		mmu_write_str("/proc/sys/vm/compact_memory", "1");
+		usleep(100000);
+	}
 }
 
 /* PMD-sized regions fully populated with small pages, per pagemap and kpageflags. */
