@@ -53,6 +53,7 @@ struct dentry *mmu_debugfs_root;
 
 /* A target's features, in the order they are set up. */
 static const struct mmu_target_part *const mmu_parts[] = {
+	&mmu_comm_part,
 	&mmu_views_part,
 	&mmu_vmas_part,
 	&mmu_faults_part,

@@ -122,6 +122,9 @@ int mmu_parse_user_addr(const char *buf, unsigned long *va);
 /* params.c: control through sysfs parameters (allowed under lockdown) */
 void mmu_params_set_live(bool live);
 
+/* comm.c: <pid>/comm */
+extern const struct mmu_target_part mmu_comm_part;
+
 /* views.c: maps, translate, summary */
 extern const struct mmu_target_part mmu_views_part;
 void mmu_views_load_report(struct mmu_target *t, bool dump);

@@ -2,7 +2,6 @@
 /* mmuscope: the set of traced processes (pid, reference, RCU hash, list). */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/hashtable.h>
@@ -233,35 +232,6 @@ static struct mmu_target *mmu_target_reclaim_followed(void)
 	return NULL;
 }
 
-/* <pid>/comm: "comm=NAME", spaces and '=' as '_' (the stream's rule). */
-static int mmu_target_comm_show(struct seq_file *m, void *v)
-{
-	struct mmu_target *t = m->private;
-	char comm[TASK_COMM_LEN];
-	int i;
-
-	memcpy(comm, t->comm, sizeof(comm));
-	comm[sizeof(comm) - 1] = '\0';
-	for (i = 0; comm[i]; i++)
-		if (!isgraph(comm[i]) || comm[i] == '=')
-			comm[i] = '_';
-	seq_printf(m, "comm=%s\n", comm);
-	return 0;
-}
-
-static int mmu_target_comm_open(struct inode *inode, struct file *file)
-{
-	return mmu_target_single_open(inode, file, mmu_target_comm_show);
-}
-
-static const struct file_operations mmu_target_comm_fops = {
-	.owner		= THIS_MODULE,
-	.open		= mmu_target_comm_open,
-	.read		= seq_read,
-	.llseek		= seq_lseek,
-	.release	= mmu_target_single_release,
-};
-
 /* Undo the parts' allocations of a target that never became visible. */
 static void mmu_target_free_unlisted(struct mmu_target *t, unsigned int nparts)
 {
@@ -348,13 +318,6 @@ struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 		pr_warn_ratelimited("target %d: cannot create its directory (%d)%s\n",
 				    nr, ret, ret == -EBUSY ?
 				    ": the previous one is still being removed, try again" : "");
-		t->dir = NULL;
-		goto unlock;
-	}
-	if (IS_ERR(debugfs_create_file("comm", 0400, t->dir, t,
-				       &mmu_target_comm_fops))) {
-		ret = -ENOMEM;
-		debugfs_remove_recursive(t->dir);
 		t->dir = NULL;
 		goto unlock;
 	}
