@@ -1,23 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* mmuscope: page-fault probes, per-task entry/end pairing and classification. */
+/* mmuscope: page-fault probes and the per-task pairing of entry and end. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hash.h>
-#include <linux/hugetlb.h>
-#include <linux/kfifo.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
-#include <linux/shmem_fs.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
-#include <linux/workqueue.h>
 #include "compat.h"
 #include "faults.h"
-#include "decode.h"
 #include "mmuscope.h"
-#include "walk.h"
 
 /* Per-CPU recursion guard shared by every probe of this file. */
 static DEFINE_PER_CPU(int, mmu_fault_guard);
@@ -156,101 +150,6 @@ static void mmu_slot_close(struct mmu_fault_target *f,
 	smp_store_release(&s->owner, 0);
 }
 
-static unsigned int mmu_kind_of_present(struct vm_area_struct *vma,
-					bool write, bool writable)
-{
-	if (write && !writable)
-		return (vma->vm_flags & VM_SHARED) ? MMU_FC_WP : MMU_FC_COW;
-	return MMU_FC_SPURIOUS;
-}
-
-/*
- * What the faulting address maps to before the handler runs: the kind
- * class (first_touch, cow, wp, swap_in, numa, migration, spurious), or 0.
- * One lockless lookup, the walker's own (mmu_walk_lookup(): the same
- * accessors, next-level pointers and leaf tests as maps, and the PUD
- * rechecked before a hugetlb PMD is read, against huge_pmd_unshare()).
- *
- * Context: called at handle_mm_fault() entry with preemption disabled;
- * the caller holds the mmap_lock or the VMA lock.
- */
-static unsigned int mmu_fault_kind(struct vm_area_struct *vma,
-				   unsigned long addr, bool write)
-{
-	struct mmu_lookup lk;
-	struct mmu_entry e;
-
-	switch (mmu_walk_lookup(vma->vm_mm, addr, &lk)) {
-	case MMU_E_NONE:
-		return MMU_FC_FIRST_TOUCH;
-	case MMU_E_LEAF:
-		break;
-	case MMU_E_NONPRESENT:
-		/* Rare: the decoder of maps says what the entry holds. */
-		if (lk.entry_level == MMU_PTE)
-			mmu_decode_pte(lk.pte, &e);
-		else if (lk.entry_level == MMU_PMD)
-			mmu_decode_pmd(lk.pmd, &e);
-		else
-			return 0;
-		if (e.kind == MMU_K_SWAP)
-			return MMU_FC_SWAP_IN;
-		return e.kind == MMU_K_MIGRATION ? MMU_FC_MIGRATION : 0;
-	default:
-		return 0;
-	}
-	switch (lk.entry_level) {
-	case MMU_PTE:
-		if (pte_protnone(lk.pte))
-			return MMU_FC_NUMA;
-		return mmu_kind_of_present(vma, write, pte_write(lk.pte));
-	case MMU_PMD:
-		if (pmd_protnone(lk.pmd))
-			return MMU_FC_NUMA;
-		return mmu_kind_of_present(vma, write, pmd_write(lk.pmd));
-	default:
-		return MMU_FC_SPURIOUS;	/* a present PUD leaf */
-	}
-}
-
-/* Backing and kind classes, at the first handle_mm_fault() of a fault. */
-static u32 mmu_fault_classify(struct mmu_fault_slot *s,
-			      struct vm_area_struct *vma, unsigned long addr,
-			      unsigned int flags)
-{
-	bool write = flags & FAULT_FLAG_WRITE;
-	unsigned int kind;
-	u32 c = 0;
-
-	if (is_vm_hugetlb_page(vma))
-		c |= BIT(MMU_FC_HUGETLB);
-	else if (vma_is_anonymous(vma))
-		c |= BIT(MMU_FC_ANON);
-	else if (vma->vm_file && shmem_mapping(vma->vm_file->f_mapping))
-		c |= BIT(MMU_FC_SHMEM);
-	else
-		c |= BIT(MMU_FC_FILE);
-
-	kind = mmu_fault_kind(vma, addr, write);
-	if (kind)
-		c |= BIT(kind);
-	if (s->has_err)
-		return c;
-
-	/* No exception entry hook: access and cause from flags and entry. */
-	if (flags & FAULT_FLAG_INSTRUCTION)
-		c |= BIT(MMU_FC_EXEC);
-	else if (write)
-		c |= BIT(MMU_FC_WRITE);
-	else
-		c |= BIT(MMU_FC_READ);
-	if (kind == MMU_FC_COW || kind == MMU_FC_WP || kind == MMU_FC_SPURIOUS)
-		c |= BIT(MMU_FC_PROTECTION);
-	else
-		c |= BIT(MMU_FC_NOT_PRESENT);
-	return c;
-}
-
 /* ri->data of the handle_mm_fault kretprobe. */
 struct mmu_hmf_data {
 	u64 start;
@@ -309,7 +208,7 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 			      user_mode(fregs));
 	}
 	if (!s->calls)
-		s->classes |= mmu_fault_classify(s, vma, address, flags);
+		s->classes |= mmu_fault_classify(vma, address, flags, s->has_err);
 	s->busy = 1;
 	d->start = ktime_get_mono_fast_ns();
 	d->fregs = fregs;
@@ -459,86 +358,6 @@ static struct kprobe mmu_bad_area_probes[ARRAY_SIZE(mmu_bad_area_syms)];
 static bool mmu_bad_area_on[ARRAY_SIZE(mmu_bad_area_syms)];
 
 /*
- * follow=1: children forked by a target are added from a work item.  The
- * queue carries struct pid references, never numbers: a recycled number
- * is another process.
- */
-#define MMU_FOLLOW_QUEUE	256
-
-static DEFINE_SPINLOCK(mmu_follow_lock);
-static DEFINE_KFIFO(mmu_follow_add, struct pid *, MMU_FOLLOW_QUEUE);
-
-static void mmu_follow_fn(struct work_struct *work)
-{
-	struct mmu_target *t;
-	struct pid *pid;
-
-	/* Fails once rmmod has begun: no target may appear after that. */
-	if (!try_module_get(THIS_MODULE))
-		return;
-	while (kfifo_out_spinlocked(&mmu_follow_add, &pid, 1,
-				    &mmu_follow_lock)) {
-		t = mmu_target_add_pid(pid, pid_nr(pid), MMU_TARGET_FOLLOWED);
-		if (!IS_ERR(t))
-			mmu_target_put(t);
-		put_pid(pid);
-	}
-	module_put(THIS_MODULE);
-}
-
-static DECLARE_WORK(mmu_follow_work, mmu_follow_fn);
-
-/*
- * Queue @pid for the worker to add.
- *
- * Context: any but NMI; takes a reference on @pid for the worker.
- */
-static bool mmu_follow_queue(struct pid *pid)
-{
-	struct pid *ref = get_pid(pid);
-
-	if (!kfifo_in_spinlocked(&mmu_follow_add, &ref, 1, &mmu_follow_lock)) {
-		put_pid(ref);
-		return false;
-	}
-	queue_work(mmu_unbound_wq(), &mmu_follow_work);
-	return true;
-}
-
-/* Context: module unload, hooks detached: drop what was never handled. */
-static void mmu_follow_drain(void)
-{
-	struct pid *pid;
-
-	cancel_work_sync(&mmu_follow_work);
-	while (kfifo_out(&mmu_follow_add, &pid, 1))
-		put_pid(pid);
-}
-
-/*
- * sched_process_fork: a new process (not a thread) forked by a target.
- * Adding a target sleeps, so only queue the child's pid here.
- *
- * Context: process context of the parent, may not sleep.
- */
-static void mmu_tp_fork(void *data, struct task_struct *parent,
-			struct task_struct *child)
-{
-	struct mmu_target *t;
-	bool ours;
-
-	if (!READ_ONCE(mmu_param_follow) || child->tgid == parent->tgid)
-		return;
-	rcu_read_lock();
-	t = mmu_target_lookup_rcu(parent->tgid);
-	ours = t && t->pid == task_tgid(parent);
-	rcu_read_unlock();
-	if (ours && !mmu_follow_queue(task_tgid(child)))
-		pr_warn_ratelimited("follow: too many forks pending, child %d not adopted\n",
-				    child->tgid);
-}
-
-/*
  * sched_process_exit, in the exiting task: a slot it still owns belongs
  * to a fault that ended on a path we do not hook (counted unpaired); when
  * the last thread exits, the target layer learns it (its name is kept, a
@@ -583,7 +402,7 @@ enum { MMU_TP_FAULT_USER, MMU_TP_FAULT_KERNEL, MMU_TP_FORK, MMU_TP_EXIT };
 static struct mmu_tp_hook mmu_tp_hooks[] = {
 	[MMU_TP_FAULT_USER]	= { "page_fault_user", mmu_tp_page_fault },
 	[MMU_TP_FAULT_KERNEL]	= { "page_fault_kernel", mmu_tp_page_fault },
-	[MMU_TP_FORK]		= { "sched_process_fork", mmu_tp_fork },
+	[MMU_TP_FORK]		= { "sched_process_fork", mmu_follow_tp_fork },
 	[MMU_TP_EXIT]		= { "sched_process_exit", mmu_tp_exit },
 };
 

@@ -230,6 +230,15 @@ int mmu_fault_stream_create_file(struct mmu_target *t);
 void mmu_fault_stream_wake(struct mmu_fault_stream *s);
 int mmu_fault_format_classes(char *buf, size_t size, u32 classes);
 
+/* fault_classify.c */
+u32 mmu_fault_classify(struct vm_area_struct *vma, unsigned long addr,
+		       unsigned int flags, bool has_err);
+
+/* fault_follow.c: follow=1 (the sched_process_fork probe and its worker) */
+void mmu_follow_tp_fork(void *data, struct task_struct *parent,
+			struct task_struct *child);
+void mmu_follow_drain(void);
+
 /* fault_hooks.c */
 int mmu_fault_hooks_init(void);
 void mmu_fault_hooks_exit(void);
