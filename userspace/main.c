@@ -82,6 +82,14 @@ static const struct cmd cmds[] = {
 	  "Classes without faults have no series.  Every pid is a label value,\n"
 	  "so with many (followed) targets the series multiply: --by comm adds\n"
 	  "the targets up by command name, --by none into one set of series.", CMD_NO_JSON },
+	{ "report", do_report, "PID [-o report.html] [--duration S] [--top N] [--from FILE [--maps FILE]]",
+	  "One self-contained HTML page (inline CSS and SVG, nothing fetched) on\n"
+	  "PID: the address-space map (VMAs coloured by backing, their page-table\n"
+	  "leaves by size), page sizes and page-table overhead, THP candidates,\n"
+	  "latency histograms per class, the fault heatmap and the top fault\n"
+	  "sites by VMA and by symbol, from the fault stream read for --duration S\n"
+	  "(default 5) or from --from FILE.  --json gives the same data; each\n"
+	  "number in the page carries data-k (its path in the JSON) and data-v.", 0 },
 	{ "check", do_check, "PID [--stop]",
 	  "Cross-check the module's maps of PID against /proc/PID/pagemap (both\n"
 	  "directions); exit 1 on any mismatch.  --stop freezes PID meanwhile.", 0 },

@@ -234,6 +234,7 @@ int do_faults(int argc, char **argv);
 int do_run(int argc, char **argv);
 int do_prom(int argc, char **argv);
 int do_check(int argc, char **argv);
+int do_report(int argc, char **argv);
 
 /* --- cmd.c: what the subcommands share --- */
 extern const struct cmd *cmd_current;	/* the one running */
