@@ -6,12 +6,15 @@
 # in a guest against the real module, with the kernel's own views
 # (/proc/PID/pagemap, smaps, getrusage, uname) as the oracles.  JSON goes
 # through python3's json module, Prometheus text through prometheus_client.
-# usage: reader_test [-v] [--lockdown]  (installed as selftests/reader_test)
+# usage: reader_test [-v] [--lockdown | --host]  (installed as selftests/reader_test)
 # --lockdown loads the module, raises kernel lockdown to integrity (or to
 # $MMUSCOPE_LOCKDOWN, e.g. confidentiality; it cannot be lowered again
 # before a reboot: run it last in a guest) and runs the real cases that
 # need no module reload, through the reader's fallback to the module's
 # parameters and .ro files.
+# --host runs only the kernel-independent cases of the fault-site views
+# (symbols against binutils, fault_vmas parsing, heatmap and report on the
+# fake tree): make check runs them once on the host, not in every guest.
 # MMUSCOPE_READER, MMUSCOPE_WORKLOAD and MMUSCOPE_PYTHON name the reader, the
 # workload and python3 to use (MMUSCOPE_SYMWL the --by sym workload);
 # MMUSCOPE_REPORT_OUT=DIR keeps a real report.html and report.json there
@@ -28,12 +31,13 @@ KO=${MMUSCOPE_KO:-$TOP/module/mmuscope.ko}
 PY=${MMUSCOPE_PYTHON:-/usr/bin/python3}
 SYMWL=${MMUSCOPE_SYMWL:-$(pwd)/sym_workload}
 ROOT=/sys/kernel/debug/mmuscope
-VERBOSE=0 LOCKDOWN=0
+VERBOSE=0 LOCKDOWN=0 HOST=0
 for a in "$@"; do
 	case "$a" in
 	-v) VERBOSE=1 ;;
 	--lockdown) LOCKDOWN=1 ;;
-	*) echo "usage: reader_test [-v] [--lockdown]" >&2; exit 2 ;;
+	--host) HOST=1 ;;
+	*) echo "usage: reader_test [-v] [--lockdown | --host]" >&2; exit 2 ;;
 	esac
 done
 PARAMS=/sys/module/mmuscope/parameters
@@ -1554,13 +1558,31 @@ if [ $LOCKDOWN = 1 ]; then
 fi
 make_fake
 echo "TAP version 13"
+# Kernel-independent and slow in a TCG guest (binutils, python3): once,
+# on the host (scripts/check runs reader_test --host).
+HOST_CASES="sym_by_sym fake_faults_by_vma fake_heatmap_report"
+if [ $HOST = 1 ]; then
+	for c in $HOST_CASES; do
+		run_case $c
+	done
+	echo "1..$n"
+	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+	[ $fail = 0 ]
+	exit
+fi
 for c in help_everywhere usage_errors json_errors_on_stderr fake_not_a_target \
 	 fake_maps_raw_is_verbatim fake_maps_table fake_maps_vmas fake_maps_json fake_translate_tree \
 	 fake_translate_json fake_summary fake_summary_json fake_faults fake_faults_json \
 	 fake_faults_stream fake_faults_class fake_faults_interval fake_prom fake_small_fixes \
-	 fake_status sym_by_sym fake_faults_by_vma fake_heatmap_report; do
+	 fake_status; do
 	run_case $c
 done
+# Outside a guest (a developer's run) the host cases too.
+if [ "${MMUSCOPE_GUEST:-}" != 1 ]; then
+	for c in $HOST_CASES; do
+		run_case $c
+	done
+fi
 for c in real_not_loaded real_load_errors real_load_status_unload real_not_root \
 	 real_load_pid_and_views real_check_vs_pagemap real_maps_json_vs_smaps \
 	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage \
