@@ -6,14 +6,19 @@
 # in a guest against the real module, with the kernel's own views
 # (/proc/PID/pagemap, smaps, getrusage, uname) as the oracles.  JSON goes
 # through python3's json module, Prometheus text through prometheus_client.
-# usage: reader_test [-v] [--lockdown]  (installed as selftests/reader_test)
+# usage: reader_test [-v] [--lockdown | --host]  (installed as selftests/reader_test)
 # --lockdown loads the module, raises kernel lockdown to integrity (or to
 # $MMUSCOPE_LOCKDOWN, e.g. confidentiality; it cannot be lowered again
 # before a reboot: run it last in a guest) and runs the real cases that
 # need no module reload, through the reader's fallback to the module's
 # parameters and .ro files.
+# --host runs only the kernel-independent cases of the fault-site views
+# (symbols against binutils, fault_vmas parsing, heatmap and report on the
+# fake tree): make check runs them once on the host, not in every guest.
 # MMUSCOPE_READER, MMUSCOPE_WORKLOAD and MMUSCOPE_PYTHON name the reader, the
-# workload and python3 to use; a cross build (make -C selftests arm64) sets
+# workload and python3 to use (MMUSCOPE_SYMWL the --by sym workload);
+# MMUSCOPE_REPORT_OUT=DIR keeps a real report.html and report.json there
+# for the host's browser check (scripts/check, selftests/check_report.py); a cross build (make -C selftests arm64) sets
 # them in reader_test.env next to this script.
 
 cd "$(dirname "$0")" || exit 1
@@ -24,13 +29,15 @@ MMU=${MMUSCOPE_READER:-$TOP/userspace/mmuscope}
 WL=${MMUSCOPE_WORKLOAD:-$TOP/userspace/demo-workload}
 KO=${MMUSCOPE_KO:-$TOP/module/mmuscope.ko}
 PY=${MMUSCOPE_PYTHON:-/usr/bin/python3}
+SYMWL=${MMUSCOPE_SYMWL:-$(pwd)/sym_workload}
 ROOT=/sys/kernel/debug/mmuscope
-VERBOSE=0 LOCKDOWN=0
+VERBOSE=0 LOCKDOWN=0 HOST=0
 for a in "$@"; do
 	case "$a" in
 	-v) VERBOSE=1 ;;
 	--lockdown) LOCKDOWN=1 ;;
-	*) echo "usage: reader_test [-v] [--lockdown]" >&2; exit 2 ;;
+	--host) HOST=1 ;;
+	*) echo "usage: reader_test [-v] [--lockdown | --host]" >&2; exit 2 ;;
 	esac
 done
 PARAMS=/sys/module/mmuscope/parameters
@@ -201,7 +208,7 @@ tc_help_everywhere() {
 	mmu --help; expect_rc 0 || return 1
 	grep -q 'commands:' "$T/out" || die_case "no command list" || return 1
 	mmu maps -h; expect_rc 0 || return 1
-	for c in load unload status targets maps translate summary faults run prom check; do
+	for c in load unload status targets maps translate summary faults run prom check report; do
 		mmu $c --help; expect_rc 0 || return 1
 		grep -q "usage: mmuscope $c" "$T/out" || die_case "$c --help" || return 1
 	done
@@ -1270,6 +1277,258 @@ assert len(py)>=2 and all(k["faults"]>=(32<<20)//mmap.PAGESIZE for k in py), kid
 	[ "$(cat /sys/module/mmuscope/parameters/follow)" = N ] || die_case "follow left on"
 }
 
+# ---------------------------------------------------------------- issue 17
+
+# sym_start BIN: runs BIN (sym_workload or a copy) in the background, its
+# pid in $SPID.
+sym_start() {
+	"$1" >"$T/symwl.out" &
+	SPID=$!
+	i=0
+	while ! grep -q '^pid=' "$T/symwl.out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+
+# sym_addr BIN: the file address of an ip inside sym_workload_fault_here.
+sym_addr() {
+	a=$(nm "$1" | awk '$3 == "sym_workload_fault_here" { print $1 }')
+	[ -n "$a" ] && printf '0x%x' $((0x$a + 4))
+}
+
+# Symbolization against the kernel-independent oracles (nm, addr2line,
+# readelf of the same file), with no process: saved stream lines at a
+# known ip and a saved maps file (--from, --maps) placing the PIE
+# sym_workload, then its stripped copy, at 0x555555554000; and --folded.
+tc_sym_by_sym() {
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	command -v nm >/dev/null && command -v addr2line >/dev/null && command -v readelf >/dev/null ||
+		{ skip_case "no binutils (nm, addr2line, readelf) here"; return; }
+	[ -x "$SYMWL" ] || { skip_case "$SYMWL not built"; return; }
+	"$MMU" -j faults $$ --by sym --from /dev/null >"$T/out" 2>/dev/null
+	grep -q '"symbolizer": "libdw"' "$T/out" ||
+		{ skip_case "reader built without libdw (symbols unavailable: file+offset only)"; return; }
+	readelf -h "$SYMWL" | grep -q 'Type:.*DYN' || { skip_case "$SYMWL is not a PIE"; return; }
+	cp "$SYMWL" "$T/sym_stripped" && strip "$T/sym_stripped" || { skip_case "no strip"; return; }
+	base=0x555555554000
+	a1=$(sym_addr "$SYMWL") || { die_case "no sym_workload_fault_here in nm"; return; }
+	ip=$(printf '0x%x' $((base + a1)))
+	for b in "$SYMWL" "$T/sym_stripped"; do
+		printf '555555554000-555555754000 r-xp 00000000 00:00 1 %s\n' "$(readlink -f "$b")"
+	done >"$T/maps.both"
+	head -n 1 "$T/maps.both" >"$T/maps1"
+	tail -n 1 "$T/maps.both" >"$T/maps2"
+	ev() { echo "ts_ns=$1 cpu=0 pid=42 tid=42 comm=sym_workload va=0x7f0000$1 ip=$2 err=0x6 class=all,minor,write,$3,not_present,anon,first_touch lat_ns=$1 handler_ns=1"; }
+	{ ev 1000 "$ip" user; echo lost=7; ev 2000 "$ip" user; ev 3000 0xffffffff81000000 kernel; } >"$T/s1"
+	mmu -j faults 42 --by sym --from "$T/s1" --maps "$T/maps1"
+	cp "$T/out" "$T/j1"
+	mmu -j faults 42 --by sym --from "$T/s1" --maps "$T/maps2"
+	cp "$T/out" "$T/j2"
+	mmu faults 42 --by sym --from "$T/s1" --maps "$T/maps1" --folded
+	expect_rc 0 || return 1
+	cat "$T/out"
+	fn=$(addr2line -f -e "$SYMWL" "$a1" | head -n 1)
+	bid=$(readelf -n "$SYMWL" | sed -n 's/.*Build ID: *//p')
+	nmv=$(nm "$SYMWL" | awk '$3 == "sym_workload_fault_here" { print $1 }')
+	echo "addr2line $a1: $fn, nm 0x$nmv, build-id $bid"
+	py 'import json,sys
+j1=json.load(open(sys.argv[1])); j2=json.load(open(sys.argv[2]))
+fn,a1,bid,nmv=sys.argv[3],int(sys.argv[4],16),sys.argv[5],int(sys.argv[6],16)
+s={x["symbol"]:x for x in j1["sites"]}
+u=s[fn]
+assert u["symbolized"] and u["count"]==2 and int(u["addr"],16)==a1, u
+assert nmv+int(u["offset"],16)==a1, (hex(nmv), u["offset"], hex(a1))
+assert u["build_id"]==bid, (u["build_id"], bid)
+assert s["[kernel]"]["count"]==1 and j1["lost"]==7 and j1["events"]==3, j1
+t={x["symbol"]:x for x in j2["sites"]}["sym_stripped+0x%x" % a1]
+assert not t["symbolized"] and t["count"]==2, t' \
+		"$T/j1" "$T/j2" "$fn" "$a1" "$bid" "$nmv" || die_case "--by sym != nm/addr2line/readelf" || return 1
+	grep -qx "sym_workload;$fn;minor 2" "$T/out" && grep -qx 'sym_workload;\[kernel\];minor 1' "$T/out" &&
+		grep -qx 'sym_workload;\[lost\];lost 7' "$T/out" || die_case "--folded lines" || return 1
+	grep -Evq '^[^; ]+;[^; ]+;[a-z_]+ [0-9]+$' "$T/out" && die_case "a --folded line not comm;symbol;class count" && return 1
+	return 0
+}
+
+make_fault_vmas() {
+	cat >"$FAKE/4242/fault_vmas" <<'EOF2'
+# mmuscope fault_vmas v1 top=3
+start=0x7f0000000000 end=0x7f0000503000 pgoff=0x0 vma=anon all=900 minor=890 major=10 write=700 sum_ns=2000000 max_ns=90000
+start=0x555555554000 end=0x555555556000 pgoff=0x0 vma=/usr/bin/demo all=300 minor=300 major=0 write=0 sum_ns=300000 max_ns=4000 future_class=3
+start=0x555555556000 end=0x555555557000 pgoff=0x2 vma=/usr/bin/demo all=200 minor=200 major=0 write=0 sum_ns=900000 max_ns=40000
+vma=other all=100 minor=100 major=0 write=100 sum_ns=10000 max_ns=200
+EOF2
+}
+
+tc_fake_faults_by_vma() {
+	rm -f "$FAKE/4242/fault_vmas"
+	MMUSCOPE_DEBUGFS=$FAKE mmu faults 4242 --by vma
+	expect_rc 1 || return 1
+	grep -q 'no per-VMA fault accounting' "$T/err" || die_case "missing fault_vmas not explained" || return 1
+	make_fault_vmas
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --by vma --top 2
+	expect_rc 0 || return 1
+	cat "$T/out"
+	sed -n 2p "$T/out" | grep -q ' 900 .* anon$' && sed -n 3p "$T/out" | grep -q ' 300 .*/usr/bin/demo$' ||
+		die_case "--by vma: not sorted by count" || return 1
+	grep -q '(other' "$T/out" && grep -q '1 more' "$T/out" || die_case "--top 2: other line or the rest" || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu --color=never faults 4242 --by vma --sort latency
+	sed -n 3p "$T/out" | grep -q ' 200 ' || die_case "--sort latency" || return 1
+	have_py || return 0
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242 --by file
+	expect_rc 0 || return 1
+	py 'import json,sys
+d=json.load(open(sys.argv[1]))
+f={x["file"]:x for x in d["files"]}
+u=f["/usr/bin/demo"]
+assert u["all"]==500 and u["vmas"]==2 and u["sum_ns"]==1200000 and u["max_ns"]==40000 and u["future_class"]==3, u
+assert sum(x["all"] for x in d["files"])==1500 and d["files"][-1]["file"]=="other", d' "$T/out" ||
+		die_case "--by file JSON"
+}
+
+tc_fake_heatmap_report() {
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	make_fault_vmas
+	MMUSCOPE_DEBUGFS=$FAKE mmu faults 4242 --heatmap "$T/hm.svg" --from "$FAKE/4242/faults"
+	expect_rc 0 || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu report 4242 --from "$FAKE/4242/faults" -o "$T/r.html"
+	expect_rc 0 || return 1
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j report 4242 --from "$FAKE/4242/faults"
+	cp "$T/out" "$T/r.json"
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j summary 4242
+	cp "$T/out" "$T/sum.json"
+	MMUSCOPE_DEBUGFS=$FAKE mmu -j faults 4242
+	expect_rc 0 || return 1
+	py 'import json,sys,re,xml.etree.ElementTree as ET
+svg=ET.parse(sys.argv[1]).getroot()
+assert svg.get("data-events")=="3" and svg.get("data-lost")=="3", svg.attrib
+assert any(g.get("class")=="lost" for g in svg.iter("{http://www.w3.org/2000/svg}g")), "no lost mark"
+r=json.load(open(sys.argv[2])); s=json.load(open(sys.argv[3])); f=json.load(open(sys.argv[4]))
+assert all(r["summary"][k]==v for k,v in s.items() if isinstance(v,int) and k!="pid"), "summary"
+assert r["stats"]==f["stats"], "stats"
+assert r["events"]==3 and r["lost"]==3 and r["heatmap"]["lost"]==3
+assert sum(v["all"] for v in r["by_vma"])==[x for x in f["stats"] if x["class"]=="all"][0]["count"]
+h=open(sys.argv[5]).read()
+for i in ("vma-map","summary","thp","histograms","heatmap","by-vma","by-sym"):
+    assert ("id=\"%s\"" % i) in h, i
+assert not re.search(r"<script|https?://(?!www\.w3\.org/2000/svg)", h), "external reference"' \
+		"$T/hm.svg" "$T/r.json" "$T/sum.json" "$T/out" "$T/r.html" || die_case "heatmap/report vs summary, faults" || return 1
+	rm -f "$FAKE/4242/fault_vmas"
+}
+
+# The stream of a real sym_workload (and of its stripped copy, at the
+# same time: a few seconds in all) attributed to the function taking the
+# faults, as addr2line names it.
+tc_real_by_sym() {
+	with_workload || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	[ -r $ROOT/$WLPID/fault_stats ] || { skip_case "module has no fault_stats yet"; return; }
+	command -v addr2line >/dev/null && command -v strip >/dev/null || { skip_case "no binutils"; return; }
+	"$MMU" -j faults $$ --by sym --from /dev/null 2>/dev/null | grep -q '"symbolizer": "libdw"' ||
+		{ skip_case "reader built without libdw (symbols unavailable here)"; return; }
+	cp "$SYMWL" "$T/sym_stripped" && strip "$T/sym_stripped"
+	sym_start "$SYMWL" || { die_case "sym_workload did not start"; return; }
+	p1=$SPID
+	sym_start "$T/sym_stripped" || { kill $p1; die_case "stripped copy did not start"; return; }
+	p2=$SPID
+	timeout 60 "$MMU" -j faults $p1 --by sym --duration 3 >"$T/j1" 2>"$T/e1" &
+	r1=$!
+	timeout 60 "$MMU" -j faults $p2 --by sym --duration 3 >"$T/j2" 2>"$T/e2" &
+	r2=$!
+	sleep 1.5
+	kill -USR1 $p1 $p2
+	wait $r1; rc1=$?
+	wait $r2; rc2=$?
+	kill $p1 $p2; wait $p1 $p2 2>/dev/null
+	cat "$T/j1" "$T/e1" "$T/e2"
+	[ $rc1 = 0 ] && [ $rc2 = 0 ] || die_case "--by sym exited $rc1, $rc2" || return 1
+	py 'import json,sys,subprocess
+j1=json.load(open(sys.argv[1])); j2=json.load(open(sys.argv[2])); b=sys.argv[3]
+top=j1["sites"][0]
+fn=subprocess.run(["addr2line","-f","-e",b,top["addr"]],capture_output=True,text=True).stdout.split()[0]
+assert top["symbol"]=="sym_workload_fault_here"==fn and top["count"]>=64, (top, fn)
+t=j2["sites"][0]
+fn2=subprocess.run(["addr2line","-f","-e",b,t["addr"]],capture_output=True,text=True).stdout.split()[0]
+assert t["symbol"].startswith("sym_stripped+0x") and fn2=="sym_workload_fault_here" and t["count"]>=64, (t, fn2)' \
+		"$T/j1" "$T/j2" "$SYMWL" || die_case "--by sym != addr2line"
+}
+
+# report --json against the module's own files read right after it (the
+# workload stopped meanwhile); the page and the JSON stay for the host's
+# browser check in $MMUSCOPE_REPORT_OUT.  Per-VMA counts sum to all.
+tc_real_report() {
+	with_workload || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	[ -r $ROOT/$WLPID/fault_stats ] || { skip_case "module has no fault_stats yet"; return; }
+	# (wait PID, not wait: the workload is a child of this shell too.)
+	( sleep 0.5; kill -USR1 "$WLPID" ) &
+	kp=$!
+	mmu report "$WLPID" --duration 1.5 -o "$T/report.html"
+	wait $kp
+	expect_rc 0 || return 1
+	# A round's stream lines, saved, for the page of the browser check.
+	( sleep 0.5; kill -USR1 "$WLPID" ) &
+	kp=$!
+	timeout 2 cat $ROOT/$WLPID/faults >"$T/stream.txt" 2>/dev/null
+	wait $kp
+	kill -STOP "$WLPID"
+	mmu -j report "$WLPID" --duration 0.2
+	cp "$T/out" "$T/report.json"
+	mmu -j summary "$WLPID"
+	cp "$T/out" "$T/sum.json"
+	mmu -j faults "$WLPID"
+	frc=$rc
+	if [ -n "${MMUSCOPE_REPORT_OUT:-}" ]; then
+		# The page and the JSON of the same stopped process, for the
+		# browser check; the stream is the one the page was made from.
+		mmu report "$WLPID" --from "$T/stream.txt" -o "$T/page.html"
+		mmu -j report "$WLPID" --from "$T/stream.txt"
+		mkdir -p "$MMUSCOPE_REPORT_OUT" && cp "$T/page.html" "$MMUSCOPE_REPORT_OUT/report.html" &&
+			cp "$T/out" "$MMUSCOPE_REPORT_OUT/report.json"
+		mmu -j faults "$WLPID"
+	fi
+	kill -CONT "$WLPID"
+	rc=$frc
+	expect_rc 0 || return 1
+	py 'import json,sys
+r=json.load(open(sys.argv[1])); s=json.load(open(sys.argv[2])); f=json.load(open(sys.argv[3]))
+bad=[k for k,v in s.items() if isinstance(v,int) and k!="pid" and k in r["summary"] and r["summary"][k]!=v]
+assert not bad, [(k,r["summary"][k],s[k]) for k in bad]
+a={x["class"]:x["count"] for x in f["stats"]}; b={x["class"]:x["count"] for x in r["stats"]}
+assert a==b, (a,b)
+assert len(r["vmas"])>5 and r["pagesizes"]["pte"], r["pagesizes"]
+if r["by_vma"] is not None:
+    print("fault_vmas: sum", sum(v["all"] for v in r["by_vma"]), "all", a["all"])
+    assert sum(v["all"] for v in r["by_vma"])==a["all"]
+else:
+    print("by_vma absent:", r["by_vma_absent"])' "$T/report.json" "$T/sum.json" "$T/out" ||
+		die_case "report --json != summary/faults" || return 1
+	grep -q 'id="by-sym"' "$T/report.html" || die_case "no by-sym section"
+}
+
+# Per-VMA counts (the module's fault_vmas) of a stopped workload add up to
+# its all count; --by file to the same.
+tc_real_fault_vmas() {
+	with_workload || { skip_case "$why"; return; }
+	have_py || { skip_case "python3 not available (busybox-only guest)"; return; }
+	[ -r $ROOT/$WLPID/fault_vmas ] ||
+		{ skip_case "module has no fault_vmas (per-VMA accounting lands separately)"; return; }
+	kill -STOP "$WLPID"
+	mmu -j faults "$WLPID" --by vma --top 1000000
+	cp "$T/out" "$T/v.json"
+	mmu -j faults "$WLPID" --by file --top 1000000
+	cp "$T/out" "$T/f.json"
+	mmu -j faults "$WLPID"
+	kill -CONT "$WLPID"
+	expect_rc 0 || return 1
+	py 'import json,sys
+v=json.load(open(sys.argv[1])); f=json.load(open(sys.argv[2])); s=json.load(open(sys.argv[3]))
+a=[x["count"] for x in s["stats"] if x["class"]=="all"][0]
+assert sum(x["all"] for x in v["vmas"])==a==sum(x["all"] for x in f["files"]), a' \
+		"$T/v.json" "$T/f.json" "$T/out" || die_case "per-VMA counts do not sum to all"
+}
+
 # ---------------------------------------------------------------- main
 
 if ! "$MMU" --version >/dev/null 2>&1; then
@@ -1299,6 +1558,18 @@ if [ $LOCKDOWN = 1 ]; then
 fi
 make_fake
 echo "TAP version 13"
+# Kernel-independent and slow in a TCG guest (binutils, python3): once,
+# on the host (scripts/check runs reader_test --host).
+HOST_CASES="sym_by_sym fake_faults_by_vma fake_heatmap_report"
+if [ $HOST = 1 ]; then
+	for c in $HOST_CASES; do
+		run_case $c
+	done
+	echo "1..$n"
+	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+	[ $fail = 0 ]
+	exit
+fi
 for c in help_everywhere usage_errors json_errors_on_stderr fake_not_a_target \
 	 fake_maps_raw_is_verbatim fake_maps_table fake_maps_vmas fake_maps_json fake_translate_tree \
 	 fake_translate_json fake_summary fake_summary_json fake_faults fake_faults_json \
@@ -1306,12 +1577,18 @@ for c in help_everywhere usage_errors json_errors_on_stderr fake_not_a_target \
 	 fake_status; do
 	run_case $c
 done
+# Outside a guest (a developer's run) the host cases too.
+if [ "${MMUSCOPE_GUEST:-}" != 1 ]; then
+	for c in $HOST_CASES; do
+		run_case $c
+	done
+fi
 for c in real_not_loaded real_load_errors real_load_status_unload real_not_root \
 	 real_load_pid_and_views real_check_vs_pagemap real_maps_json_vs_smaps \
 	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage \
 	 real_temp_targets_removed real_loops_end_with_process real_targets_cli \
 	 real_interval_vs_proc real_summary_vs_vmpte real_maps_vmas_vs_smaps \
-	 real_run_tree_vs_rusage; do
+	 real_run_tree_vs_rusage real_by_sym real_report real_fault_vmas; do
 	run_case $c
 done
 stop_workload

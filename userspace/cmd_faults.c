@@ -522,12 +522,18 @@ struct faults_opts {
 	bool hist, stream, cumulative;
 	double interval, duration;
 	uint64_t count;
+	struct sites_opts sites;	/* --by, --heatmap and theirs */
 };
+
 
 static int faults_opt(int opt, const char *arg, void *ctx)
 {
 	struct faults_opts *o = ctx;
+	int ret;
 
+	ret = sites_opt(opt, arg, &o->sites);
+	if (ret != CMD_OPT_OTHER)
+		return ret;
 	switch (opt) {
 	case 'H':
 		o->hist = true;
@@ -572,6 +578,13 @@ int do_faults(int argc, char **argv)
 		{ "fine", no_argument, NULL, 'F' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "cumulative", no_argument, NULL, 'U' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "top", required_argument, NULL, 'T' },
+		{ "sort", required_argument, NULL, 'S' },
+		{ "folded", no_argument, NULL, 'f' },
+		{ "from", required_argument, NULL, 'r' },
+		{ "maps", required_argument, NULL, 'm' },
+		{ "heatmap", required_argument, NULL, 'M' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -583,10 +596,14 @@ int do_faults(int argc, char **argv)
 	pid_t pid;
 	int ret, rc = EXIT_OK;
 
-	ret = cmd_preamble("faults", argc, argv, ":Hsi:c:C:Fd:Uo:jh", opts, faults_opt, &o,
+	ret = cmd_preamble("faults", argc, argv, ":Hsi:c:C:Fd:Uo:jhb:T:S:fr:m:M:", opts, faults_opt, &o,
 			   &pid, NULL, NULL);
 	if (ret >= 0)
 		return ret;
+	if (o.sites.by || o.sites.heatmap || o.sites.folded || o.sites.from || o.sites.maps ||
+	    o.sites.top || o.sites.sort_latency)
+		return faults_sites_cmd(pid, &o.sites, o.stream || o.hist || o.interval > 0 ||
+					o.count || class_filter, o.duration);
 	if (o.stream && (o.hist || o.interval > 0))
 		return cmd_usage_err("faults", "--stream goes alone (not with --hist or --interval)");
 	if (o.count && !o.stream && o.interval <= 0)
@@ -667,3 +684,4 @@ out:
 	mmu_target_detach(pid, added);
 	return rc;
 }
+

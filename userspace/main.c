@@ -37,7 +37,8 @@ static const struct cmd cmds[] = {
 	  "level (with the PTE tables deposited for THP splits, and the sum VmPTE\n"
 	  "counts), huge pages, THP candidates and the leaf entries collapsing them\n"
 	  "would replace.", 0 },
-	{ "faults", do_faults, "PID [--hist [--fine]] [--stream] [--interval S] [--count N] [--duration S] [--cumulative] [--class LIST]",
+	{ "faults", do_faults, "PID [--hist [--fine]] [--stream] [--interval S] [--count N] [--duration S] [--cumulative] [--class LIST]\n"
+	  "       mmuscope faults PID --by sym|vma|file [--top N] [--sort count|latency] [--folded] [--heatmap FILE.svg] [--from FILE [--maps FILE]] [--duration S]",
 	  "Page-fault counts and latency percentiles of every non-empty class.\n"
 	  "--hist draws latency histograms in power-of-two buckets (--fine: the\n"
 	  "module's own sub-buckets), for all,minor,major unless --class says\n"
@@ -55,7 +56,17 @@ static const struct cmd cmds[] = {
 	  "  all minor major sigsegv sigbus oom fixup interrupted retry\n"
 	  "  read write exec user kernel not_present protection\n"
 	  "  anon file shmem hugetlb first_touch cow swap_in wp numa migration\n"
-	  "  spurious handler wait", 0 },
+	  "  spurious handler wait\n"
+	  "--by sym reads the stream for --duration S (default 5) or the saved\n"
+	  "stream lines of --from FILE, symbolizes the user ips through PID's\n"
+	  "mappings (--maps FILE: a saved /proc/PID/maps for --from) with\n"
+	  "elfutils' libdwfl and prints a table per function (file, build-id),\n"
+	  "--top N (default 20) sorted by --sort count|latency; a stripped file\n"
+	  "shows as file+0xADDR, kernel-mode faults as [kernel], lost events are\n"
+	  "counted.  --folded prints `comm;symbol;class count` lines for flame\n"
+	  "graphs.  --by vma and --by file read the module's per-VMA accounting\n"
+	  "(<pid>/fault_vmas), per VMA or added up per file.  --heatmap FILE.svg\n"
+	  "draws the stream's faults over address (one band per VMA) and time.", 0 },
 	{ "run", do_run, "[--no-follow] [-o FILE] [--duration S] -- CMD [ARGS...]",
 	  "Run CMD as a target from its first instruction (exec) to its exit and\n"
 	  "print a fault report on stderr (-o FILE: there), like perf stat.\n"
@@ -71,6 +82,14 @@ static const struct cmd cmds[] = {
 	  "Classes without faults have no series.  Every pid is a label value,\n"
 	  "so with many (followed) targets the series multiply: --by comm adds\n"
 	  "the targets up by command name, --by none into one set of series.", CMD_NO_JSON },
+	{ "report", do_report, "PID [-o report.html] [--duration S] [--top N] [--from FILE [--maps FILE]]",
+	  "One self-contained HTML page (inline CSS and SVG, nothing fetched) on\n"
+	  "PID: the address-space map (VMAs coloured by backing, their page-table\n"
+	  "leaves by size), page sizes and page-table overhead, THP candidates,\n"
+	  "latency histograms per class, the fault heatmap and the top fault\n"
+	  "sites by VMA and by symbol, from the fault stream read for --duration S\n"
+	  "(default 5) or from --from FILE.  --json gives the same data; each\n"
+	  "number in the page carries data-k (its path in the JSON) and data-v.", 0 },
 	{ "check", do_check, "PID [--stop]",
 	  "Cross-check the module's maps of PID against /proc/PID/pagemap (both\n"
 	  "directions); exit 1 on any mismatch.  --stop freezes PID meanwhile.", 0 },

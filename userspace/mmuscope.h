@@ -110,6 +110,110 @@ size_t class_buckets(const struct kv_doc *cur, const struct kv_doc *prev,
 uint64_t bucket_percentile(const struct bucket *b, size_t n, uint64_t total,
 			   unsigned int pct, uint64_t min, uint64_t max);
 
+/* --- events.c: fault events for an analysis (stream or --from FILE) --- */
+struct fevent {
+	uint64_t ts, va, ip, lat;
+	pid_t pid, tid;
+	char *comm, *class;
+};
+struct lost_mark {
+	size_t before;		/* index of the event after the lost= line */
+	uint64_t count;
+};
+struct fevents {
+	struct fevent *ev;
+	size_t n, cap;
+	uint64_t lost;		/* sum of the lost= lines */
+	struct lost_mark *lost_marks;
+	size_t nmarks;
+};
+int events_read_file(const char *path, struct fevents *e);
+int events_collect(pid_t pid, double duration, struct fevents *e);
+void events_free(struct fevents *e);
+bool event_has_class(const struct fevent *ev, const char *class);
+const char *event_result(const struct fevent *ev);
+
+/* --- sym.c: user ips to symbols (libdwfl), file+offset without --- */
+struct maprange {
+	uint64_t start, end, pgoff;
+	char *name;
+};
+struct symres {
+	uint64_t ip;
+	char *func;		/* symbol, file+0xOFF, [kernel] or [unknown] 0xIP */
+	char *module;		/* the mapped file, "" if none */
+	char *build_id;		/* hex, "" if none */
+	uint64_t offset;	/* ip - symbol (symbolized only) */
+	uint64_t rel;		/* ip as the file's own address (addr2line -e) */
+	bool symbolized;
+};
+struct symtab;
+const char *sym_backend(void);
+struct symtab *sym_open(pid_t pid, const char *maps_file);
+void sym_close(struct symtab *st);
+void sym_resolve(const struct symtab *st, uint64_t ip, bool kernel, struct symres *r);
+void sym_res_free(struct symres *r);
+size_t sym_maps(const struct symtab *st, const struct maprange **out);
+
+/* --- sites.c: faults by code (symbols) and by mapping (fault_vmas) --- */
+struct sym_site {
+	char *func, *module, *build_id;
+	uint64_t count, sum_ns, max_ns;
+	uint64_t ip, rel, offset;	/* one ip of the site */
+	bool symbolized;
+};
+size_t sym_sites(const struct fevents *e, const struct symtab *st, struct sym_site **out);
+void sym_sites_free(struct sym_site *s, size_t n);
+void sym_sites_sort(struct sym_site *s, size_t n, bool by_latency);
+void sym_sites_table(FILE *f, const struct sym_site *s, size_t n, size_t top,
+		     const struct fevents *e);
+void sym_sites_json(struct jw *w, const struct sym_site *s, size_t n, size_t top);
+void sym_folded(FILE *f, const struct fevents *e, const struct symtab *st);
+struct vrow {
+	char *name;		/* vma= (unescaped); "other" */
+	uint64_t start, end;	/* of the first line merged */
+	size_t nranges;		/* lines merged (--by file) */
+	bool other;
+	struct { char *key; uint64_t v; } *k;
+	size_t nk;
+};
+uint64_t vrow_get(const struct vrow *r, const char *key);
+int vma_rows_read(pid_t pid, bool by_file, struct vrow **out, size_t *nout, char **header);
+void vma_rows_free(struct vrow *r, size_t n);
+void vma_rows_sort(struct vrow *r, size_t n, bool by_latency);
+bool vma_row_shown(const struct vrow *r, size_t i, size_t top);
+void vma_rows_table(FILE *f, const struct vrow *r, size_t n, size_t top, bool by_file);
+void vma_rows_json(struct jw *w, const struct vrow *r, size_t n, size_t top, bool by_file);
+int vma_rows_explain(pid_t pid, int err);
+
+/* --- heatmap.c: faults over address x time as SVG --- */
+struct heatmap;
+struct heatmap *heatmap_build(const struct fevents *e, const struct maprange *vmas, size_t nvmas,
+			      unsigned int cols);
+void heatmap_svg(FILE *f, const struct heatmap *h);
+void heatmap_json(struct jw *w, const struct heatmap *h);
+void heatmap_free(struct heatmap *h);
+size_t vma_bands(pid_t pid, struct maprange **out);	/* <pid>/vmas, /proc/PID/maps, runs */
+void vmas_free(struct maprange *v, size_t n);
+void html_escape(FILE *f, const char *s);
+
+/* --- cmd_faults_by.c: faults --by, --folded, --heatmap --- */
+struct sites_opts {
+	const char *by;		/* sym, vma, file; NULL: none */
+	const char *from;	/* saved stream lines instead of the live stream */
+	const char *maps;	/* a saved /proc/PID/maps for --from */
+	const char *heatmap;	/* SVG file */
+	size_t top;
+	bool sort_latency, folded;
+	double duration;
+};
+#define SITES_DEFAULT_DURATION	5.0
+#define SITES_DEFAULT_TOP	20
+int faults_sites(pid_t pid, const struct sites_opts *o);
+int sites_opt(int opt, const char *arg, struct sites_opts *s);
+int faults_sites_cmd(pid_t pid, struct sites_opts *s, bool other_modes, double duration);
+int sites_gather(pid_t pid, const char *from, double duration, struct fevents *e);
+
 /* --- commands --- */
 struct cmd {
 	const char *name;
@@ -130,6 +234,7 @@ int do_faults(int argc, char **argv);
 int do_run(int argc, char **argv);
 int do_prom(int argc, char **argv);
 int do_check(int argc, char **argv);
+int do_report(int argc, char **argv);
 
 /* --- cmd.c: what the subcommands share --- */
 extern const struct cmd *cmd_current;	/* the one running */
