@@ -89,7 +89,10 @@ MMU_MATRIX=${MMUSCOPE_MATRIX:-$MMU_MATRIX_ALL}
 # splat: the guest runners fail the run (exit 125).  arm64 says "Internal
 # error:" for its oops/BUG/BRK; 7.x's workqueue deprecation notice names
 # our work function when we queue on a deprecated system workqueue.
-MMU_SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|scheduling while atomic|rcu.*detected stall|self-detected stall|blocked for more than|Kernel panic|general protection fault|Unable to handle kernel|kernel BUG|suspected memory leak|refcount_t:|list_add corruption|list_del corruption|Internal error:|enqueued on deprecated workqueue'
+# lockdep's reports are matched by their headers, not by the word
+# "lockdep": fault injection prints call traces through lockdep_*()
+# functions that are no report.
+MMU_SPLAT_RE='BUG:|WARNING:|Oops|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|DEBUG_LOCKS_WARN_ON|turning off the locking correctness validator|suspicious RCU usage|scheduling while atomic|rcu.*detected stall|self-detected stall|blocked for more than|Kernel panic|general protection fault|Unable to handle kernel|kernel BUG|suspected memory leak|refcount_t:|list_add corruption|list_del corruption|Internal error:|enqueued on deprecated workqueue'
 # Boot banners of the debug kernel (scripts/debug-kernel) that match the above.
 MMU_BENIGN_RE='RCU lockdep checking is enabled'
 
