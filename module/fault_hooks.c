@@ -118,6 +118,7 @@ static void mmu_slot_open(struct mmu_fault_slot *s, u64 now, unsigned long va,
 	s->calls = 0;
 	s->busy = 0;
 	s->has_err = has_err;
+	s->vma.kind = MMU_VK_NONE;
 	s->classes = BIT(user ? MMU_FC_USER : MMU_FC_KERNEL);
 	if (has_err) {
 		if (mmu_fault_err_exec(err))
@@ -144,7 +145,7 @@ static void mmu_slot_close(struct mmu_fault_target *f,
 		if (s->has_err)
 			classes |= BIT(MMU_FC_WAIT);
 	}
-	mmu_fault_stats_record(f, classes, total, s->handler_ns);
+	mmu_fault_stats_record(f, classes, total, s->handler_ns, &s->vma);
 	mmu_fault_stream_emit(&f->stream, s, classes, now, total);
 	/* Our reads of the slot happen before another task may claim it. */
 	smp_store_release(&s->owner, 0);
@@ -207,8 +208,10 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 			      instruction_pointer(fregs), 0, false,
 			      user_mode(fregs));
 	}
-	if (!s->calls)
+	if (!s->calls) {
 		s->classes |= mmu_fault_classify(vma, address, flags, s->has_err);
+		mmu_fault_vma_capture(&s->vma, vma);
+	}
 	s->busy = 1;
 	d->start = ktime_get_mono_fast_ns();
 	d->fregs = fregs;

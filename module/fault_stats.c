@@ -92,6 +92,7 @@ void mmu_fault_stats_free(struct mmu_fault_stats *s)
 		return;
 	free_percpu(s->pcpu);
 	kvfree(s->sink);
+	mmu_fault_vtab_free(s->vtab);
 	kfree(s);
 }
 
@@ -120,7 +121,8 @@ struct mmu_fault_stats *mmu_fault_stats_alloc(void)
 		return NULL;
 	s->pcpu = alloc_percpu(struct mmu_fault_pcpu);
 	s->sink = kvzalloc(sizeof(*s->sink), GFP_KERNEL);
-	if (!s->pcpu || !s->sink) {
+	s->vtab = mmu_fault_vtab_alloc();
+	if (!s->pcpu || !s->sink || !s->vtab) {
 		mmu_fault_stats_free(s);
 		return NULL;
 	}
@@ -217,15 +219,18 @@ static void mmu_ccell_add(struct mmu_fault_sink *sink,
  * @classes:	class mask (MMU_FC_ALL included by the caller)
  * @total_ns:	entry-to-end latency
  * @handler_ns:	time inside handle_mm_fault (0: the handler never ran)
+ * @vma:	the fault's VMA, for fault_vmas
  *
  * One cell for the class set, plus `handler` and `wait` when they apply:
- * three cells at most, whatever the number of classes.
+ * three cells at most, whatever the number of classes; and the VMA's row
+ * of the same generation, so that a reset zeroes both together.
  *
  * Context: probe context, preemption disabled, inside rcu_read_lock();
  * the per-CPU recursion guard is held, so plain per-CPU updates are safe.
  */
 void mmu_fault_stats_record(struct mmu_fault_target *f, u32 classes,
-			    u64 total_ns, u64 handler_ns)
+			    u64 total_ns, u64 handler_ns,
+			    const struct mmu_fault_vma *vma)
 {
 	struct mmu_fault_stats *s = rcu_dereference(f->stats);
 	struct mmu_fault_pcpu *p = this_cpu_ptr(s->pcpu);
@@ -243,6 +248,7 @@ void mmu_fault_stats_record(struct mmu_fault_target *f, u32 classes,
 	if (classes & BIT(MMU_FC_WAIT))
 		mmu_ccell_add(s->sink, &p->wait, BIT(MMU_FC_WAIT),
 			      total_ns - min(total_ns, handler_ns));
+	mmu_fault_vmas_record(s->vtab, vma, classes, total_ns);
 }
 
 /* Context: as mmu_fault_stats_record(). */

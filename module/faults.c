@@ -67,6 +67,8 @@ static int mmu_faults_create_files(struct mmu_target *t)
 {
 	int ret = mmu_fault_stats_create_files(t);
 
+	if (!ret)
+		ret = mmu_fault_vmas_create_file(t);
 	return ret ? ret : mmu_fault_stream_create_file(t);
 }
 

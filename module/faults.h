@@ -17,6 +17,7 @@
 
 struct mmu_target;
 struct trace_buffer;
+struct vm_area_struct;
 
 /*
  * Fault classes.  A fault is counted once in `all` and once in every class
@@ -146,8 +147,43 @@ struct mmu_fault_sink {
 struct mmu_fault_stats {
 	struct mmu_fault_pcpu __percpu *pcpu;
 	struct mmu_fault_sink *sink;
+	struct mmu_fault_vtab __percpu *vtab;	/* per-VMA rows (fault_vmas.c) */
 	struct rcu_head rcu;
 };
+
+/* Per-VMA accounting (fault_vmas.c): rows per CPU (tests: fewer). */
+#ifndef MMU_FAULT_VMAS
+#define MMU_FAULT_VMAS		32
+#endif
+
+/* What the VMA of a fault was, as fault_vmas keys and names it. */
+enum mmu_vma_kind {
+	MMU_VK_NONE,		/* no VMA: the fault never reached the handler */
+	MMU_VK_ANON,
+	MMU_VK_HEAP,
+	MMU_VK_STACK,
+	MMU_VK_FILE,
+	MMU_VK_SHMEM,
+	MMU_VK_HUGETLB,
+	MMU_VK_SPECIAL,		/* [vdso] and other special mappings */
+	MMU_VK_NR,
+};
+
+/*
+ * The VMA of a fault, copied at its first handle_mm_fault() call, the
+ * only time the VMA pointer is valid.  @file is an identity, never
+ * dereferenced afterwards (no reference is taken).
+ */
+struct mmu_fault_vma {
+	unsigned long start;
+	unsigned long end;
+	unsigned long pgoff;
+	const void *file;
+	u8 kind;			/* enum mmu_vma_kind */
+	u8 down;			/* VM_GROWSDOWN: keyed by its end */
+};
+
+struct mmu_fault_vtab;
 
 /*
  * One fault in flight for one task: opened by the exception tracepoint (or
@@ -166,6 +202,7 @@ struct mmu_fault_slot {
 	u16 calls;			/* handle_mm_fault calls so far */
 	u8 busy;			/* inside handle_mm_fault */
 	u8 has_err;			/* opened by the exception tracepoint */
+	struct mmu_fault_vma vma;	/* kind MMU_VK_NONE until the handler */
 };
 
 #define MMU_FAULT_SLOTS		256
@@ -216,9 +253,18 @@ struct mmu_fault_target {
 struct mmu_fault_stats *mmu_fault_stats_alloc(void);
 void mmu_fault_stats_free(struct mmu_fault_stats *s);
 void mmu_fault_stats_record(struct mmu_fault_target *f, u32 classes,
-			    u64 total_ns, u64 handler_ns);
+			    u64 total_ns, u64 handler_ns,
+			    const struct mmu_fault_vma *vma);
 void mmu_fault_anomaly(struct mmu_fault_target *f, enum mmu_fault_anomaly a);
 int mmu_fault_stats_create_files(struct mmu_target *t);
+
+/* fault_vmas.c */
+struct mmu_fault_vtab __percpu *mmu_fault_vtab_alloc(void);
+void mmu_fault_vtab_free(struct mmu_fault_vtab __percpu *vt);
+void mmu_fault_vma_capture(struct mmu_fault_vma *v, struct vm_area_struct *vma);
+void mmu_fault_vmas_record(struct mmu_fault_vtab __percpu *vt,
+			   const struct mmu_fault_vma *v, u32 classes, u64 ns);
+int mmu_fault_vmas_create_file(struct mmu_target *t);
 
 /* fault_stream.c */
 void mmu_fault_stream_init(struct mmu_fault_stream *s);

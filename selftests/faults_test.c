@@ -4,7 +4,8 @@
  * software counters (PERF_COUNT_SW_PAGE_FAULTS, _MAJ), tracefs
  * exceptions:page_fault_user (x86), /proc/PID/pagemap; classes, latency
  * plausibility, histograms, reset, the faults stream (lost events, poll,
- * blocking reader released by target removal) and follow=1.
+ * blocking reader released by target removal), follow=1, and the
+ * per-VMA counts of fault_vmas against pagemap and perf.
  */
 #include <linux/perf_event.h>
 #include <poll.h>
@@ -28,7 +29,13 @@
 /* ---- worker: a target process that runs one command at a time ---- */
 
 enum { OP_TOUCH, OP_READ_FILE, OP_COW, OP_SWAP_OUT, OP_SWAP_IN, OP_FORK_TOUCH,
-       OP_EXIT };
+       OP_REGIONS, OP_MANY, OP_UNMAP, OP_EXIT };
+
+/* fault_vmas workloads: pages per region, all different. */
+enum { R_ANON, R_SHMEM, R_FILE, R_THREAD, R_NR };
+static const long r_pages[R_NR] = { 37, 41, 43, 47 };
+#define R_STACK_PAGES	24
+#define MANY_REGIONS	40	/* more than fault_vmas' top N */
 
 struct cmd {
 	int op;
@@ -44,6 +51,8 @@ struct worker {
 static char *w_area;
 static size_t w_len;
 static pid_t w_grandchild;
+/* Shared with the test: where the worker's fault_vmas regions are. */
+static unsigned long *w_addr;
 
 static void touch_pages(char *p, long n, int write)
 {
@@ -56,6 +65,78 @@ static void touch_pages(char *p, long n, int write)
 		else
 			(void)v[i * PAGE];
 	}
+}
+
+/*
+ * n fresh pages of a mapping between two PROT_NONE guard pages, so that it
+ * is a VMA of its own (no merge with a neighbour); write-touched once:
+ * one fault per page (no fault-around on writes, THP off).
+ */
+static char *guarded_touch(long n, int flags, int fd)
+{
+	char *g, *p;
+
+	g = mmap(NULL, (n + 2) * PAGE, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g == MAP_FAILED)
+		return NULL;
+	p = mmap(g + PAGE, n * PAGE, PROT_READ | PROT_WRITE, flags | MAP_FIXED,
+		 fd, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, n * PAGE, MADV_NOHUGEPAGE);
+	touch_pages(p, n, 1);
+	return p;
+}
+
+static void *thread_region(void *arg)
+{
+	return guarded_touch(r_pages[R_THREAD], MAP_PRIVATE | MAP_ANONYMOUS, -1);
+}
+
+/* Grow the stack by about n pages, written top down. */
+static __attribute__((noinline)) long stack_touch(long n)
+{
+	volatile char buf[n * PAGE];
+	long i;
+
+	for (i = n - 1; i >= 0; i--)
+		buf[i * PAGE] = 1;
+	return buf[0];
+}
+
+/* The fault_vmas regions: anon, memfd, private file, a thread's, stack. */
+static long worker_regions(void)
+{
+	char path[] = "/tmp/mmuscope-vmas-XXXXXX";
+	pthread_t th;
+	void *ret;
+	int fd;
+
+	w_addr[R_ANON] = (unsigned long)guarded_touch(r_pages[R_ANON],
+			MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	fd = memfd_create("mmuscope", 0);
+	if (fd < 0 || ftruncate(fd, r_pages[R_SHMEM] * PAGE))
+		return -errno;
+	w_addr[R_SHMEM] = (unsigned long)guarded_touch(r_pages[R_SHMEM],
+						       MAP_SHARED, fd);
+	close(fd);
+	fd = mkstemp(path);
+	if (fd < 0 || ftruncate(fd, r_pages[R_FILE] * PAGE))
+		return -errno;
+	w_addr[R_FILE] = (unsigned long)guarded_touch(r_pages[R_FILE],
+						      MAP_PRIVATE, fd);
+	close(fd);
+	unlink(path);
+	if (pthread_create(&th, NULL, thread_region, NULL) ||
+	    pthread_join(th, &ret))
+		return -EAGAIN;
+	w_addr[R_THREAD] = (unsigned long)ret;
+	stack_touch(R_STACK_PAGES);
+	for (fd = 0; fd < R_NR; fd++)
+		if (!w_addr[fd])
+			return -ENOMEM;
+	return 0;
 }
 
 static long worker_do(struct cmd *c)
@@ -120,6 +201,20 @@ static long worker_do(struct cmd *c)
 		}
 		w_grandchild = r;
 		return r;
+	case OP_REGIONS:
+		return worker_regions();
+	case OP_MANY:
+		/* Region i has i + 1 pages: the counts order the rows. */
+		for (r = 0; r < MANY_REGIONS; r++) {
+			w_addr[r] = (unsigned long)guarded_touch(r + 1,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1);
+			if (!w_addr[r])
+				return -ENOMEM;
+		}
+		return 0;
+	case OP_UNMAP:
+		/* The OP_MANY region n, whole. */
+		return munmap((void *)w_addr[n], (n + 1) * PAGE) ? -errno : 0;
 	}
 	return -EINVAL;
 }
@@ -129,7 +224,10 @@ static struct worker worker_start(void)
 	struct worker w = { -1, -1, -1 };
 	int a[2], b[2];
 
-	if (pipe(a) || pipe(b))
+	if (!w_addr)
+		w_addr = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (w_addr == MAP_FAILED || pipe(a) || pipe(b))
 		return w;
 	w.pid = fork();
 	if (w.pid == 0) {
@@ -195,6 +293,20 @@ static int perf_open(pid_t pid, unsigned long long config)
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = config;
 	a.exclude_hv = 1;
+	return syscall(__NR_perf_event_open, &a, pid, -1, -1, 0);
+}
+
+/* Counts the threads @pid creates from now on too. */
+static int perf_open_inherit(pid_t pid, unsigned long long config)
+{
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = config;
+	a.exclude_hv = 1;
+	a.inherit = 1;
 	return syscall(__NR_perf_event_open, &a, pid, -1, -1, 0);
 }
 
@@ -461,6 +573,260 @@ TEST_F(faults, anon_first_touch_matches_perf_and_tracefs)
 	check_plausible(_metadata, pid, "handler");
 	check_plausible(_metadata, pid, "first_touch");
 	EXPECT_EQ(0, stats_key(pid, "unpaired"));
+}
+
+/* ---- fault_vmas ---- */
+
+static char vmas_buf[1 << 20];
+
+static int vmas_read(pid_t pid)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), MMU_ROOT "/%d/fault_vmas", pid);
+	return mmu_read_file(path, vmas_buf, sizeof(vmas_buf)) < 0 ? -1 : 0;
+}
+
+/* The value of " key=" (or a leading "key=") in @line, else -1. */
+static long long kv_num(const char *line, const char *key)
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), "%s=", key);
+	if (strncmp(line, k, strlen(k))) {
+		snprintf(k, sizeof(k), " %s=", key);
+		p = strstr(line, k);
+		if (!p)
+			return -1;
+	} else {
+		p = line;
+	}
+	return strtoll(p + strlen(k), NULL, 0);
+}
+
+/* The line of vmas_buf starting with "start=0x<start> ", or "vma=other". */
+static int vmas_line(unsigned long start, char *line, size_t size)
+{
+	char want[64];
+	const char *p;
+	size_t len;
+
+	if (start)
+		snprintf(want, sizeof(want), "start=0x%lx ", start);
+	else
+		snprintf(want, sizeof(want), "vma=other ");
+	for (p = vmas_buf; *p; p = strchr(p, '\n') + 1) {
+		len = strcspn(p, "\n");
+		if (!strncmp(p, want, strlen(want))) {
+			snprintf(line, size, "%.*s", (int)len, p);
+			return 0;
+		}
+		if (!p[len])
+			break;
+	}
+	return -1;
+}
+
+/* Rows (without other), and the sum of `all` over rows and other. */
+static long long vmas_sum(int *rows, int *top)
+{
+	long long sum = 0;
+	const char *p;
+	char line[4096];
+	size_t len;
+
+	*rows = 0;
+	*top = -1;
+	for (p = vmas_buf; *p; p += len + 1) {
+		len = strcspn(p, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		if (line[0] == '#')
+			*top = kv_num(line, "top");
+		else if (kv_num(line, "all") < 0)
+			return -1;
+		else
+			sum += kv_num(line, "all");
+		*rows += !strncmp(line, "start=", 6);
+		if (!p[len])
+			break;
+	}
+	return sum;
+}
+
+/* Present pages in [start, start + n pages), from /proc/PID/pagemap. */
+static long present_pages(pid_t pid, unsigned long start, long n)
+{
+	char path[64];
+	uint64_t *pm;
+	long i, pr = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	pm = calloc(n, sizeof(*pm));
+	if (pread(fd, pm, n * sizeof(*pm), start / PAGE * sizeof(*pm)) !=
+	    (ssize_t)(n * sizeof(*pm)))
+		pr = -1;
+	for (i = 0; pr >= 0 && i < n; i++)
+		if (pm[i] & (1ULL << 63))
+			pr++;
+	free(pm);
+	close(fd);
+	return pr;
+}
+
+/* The [stack] VMA's present pages. */
+static long stack_present(pid_t pid)
+{
+	char path[64], line[512];
+	unsigned long s, e, found = 0, end = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[stack]") &&
+		    sscanf(line, "%lx-%lx", &s, &e) == 2) {
+			found = s;
+			end = e;
+		}
+	fclose(f);
+	return found ? present_pages(pid, found, (end - found) / PAGE) : -1;
+}
+
+/*
+ * Known page counts in known regions: each region's row has exactly its
+ * pages (pagemap agrees), the stack's within the harness's few faults;
+ * the rows and `other` add up to fault_stats' `all`, which perf agrees
+ * with.  Also: the reset of fault_stats zeroes the rows.
+ */
+TEST_F(faults, vmas_count_known_regions)
+{
+	static const char *const cls[R_NR] = { "anon", "shmem", NULL, "anon" };
+	pid_t pid = self->w.pid;
+	long long sum, all, p0, p, stk;
+	long stk0, stk1, pr;
+	char path[128], line[4096];
+	int i, rows, top, pin;
+
+	snprintf(path, sizeof(path), MMU_ROOT "/%d/fault_stats", pid);
+	stk0 = stack_present(pid);
+	ASSERT_GE(stk0, 0);
+	ASSERT_EQ(0, mmu_write_str(path, "reset"));
+	ASSERT_EQ(0, vmas_read(pid));
+	sum = vmas_sum(&rows, &top);
+	EXPECT_EQ(0, sum);
+	EXPECT_EQ(0, rows);
+	/* The region's thread too: an inherited counter (read adds it up). */
+	pin = perf_open_inherit(pid, PERF_COUNT_SW_PAGE_FAULTS);
+	ASSERT_GE(pin, 0);
+	p0 = perf_read(pin);
+	ASSERT_EQ(0, worker_run(&self->w, OP_REGIONS, 0, NULL));
+	p = perf_read(pin) - p0;
+	stk1 = stack_present(pid);
+	ASSERT_EQ(0, vmas_read(pid));
+	all = stat_count(pid, "all");
+	sum = vmas_sum(&rows, &top);
+	TH_LOG("rows=%d top=%d sum=%lld fault_stats all=%lld perf=%lld",
+	       rows, top, sum, all, p);
+	EXPECT_EQ(all, sum);
+	/* perf's rule for `all`: within 1 %, or the harness's +-2. */
+	EXPECT_LE(llabs(sum - p), 2 + sum / 100);
+	EXPECT_GT(top, 0);
+	EXPECT_LE(rows, top);
+	for (i = 0; i < R_NR; i++) {
+		ASSERT_EQ(0, vmas_line(w_addr[i], line, sizeof(line)))
+			TH_LOG("no row for region %d at 0x%lx", i, w_addr[i]);
+		TH_LOG("%.200s", line);
+		pr = present_pages(pid, w_addr[i], r_pages[i]);
+		EXPECT_EQ(r_pages[i], pr);
+		EXPECT_EQ(r_pages[i], kv_num(line, "all"));
+		EXPECT_EQ(r_pages[i], kv_num(line, "write"));
+		EXPECT_EQ(r_pages[i], kv_num(line, "first_touch"));
+		if (cls[i]) {
+			EXPECT_EQ(r_pages[i], kv_num(line, cls[i]));
+		}
+		EXPECT_EQ(1, kv_num(line, "mapped"));
+		EXPECT_EQ((long long)(w_addr[i] + r_pages[i] * PAGE),
+			  kv_num(line, "end"));
+		EXPECT_GT(kv_num(line, "max_ns"), 0);
+		EXPECT_GE(kv_num(line, "sum_ns"), kv_num(line, "max_ns"));
+	}
+	EXPECT_NE(NULL, strstr(vmas_buf, "vma=/memfd:mmuscope"));
+	/* Overlayfs roots name the file by its upper layer: the name only. */
+	EXPECT_NE(NULL, strstr(vmas_buf, "mmuscope-vmas-"));
+	/* The stack: a fault per new page, give or take the harness's own. */
+	line[0] = '\0';
+	{
+		char *st = strstr(vmas_buf, " vma=[stack] ");
+
+		ASSERT_NE(NULL, st);
+		while (st > vmas_buf && st[-1] != '\n')
+			st--;
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(st, "\n"), st);
+	}
+	stk = kv_num(line, "all");
+	TH_LOG("stack: all=%lld first_touch=%lld; pagemap %ld -> %ld present",
+	       stk, kv_num(line, "first_touch"), stk0, stk1);
+	/*
+	 * Each first touch maps one page (COW of pages shared at fork does
+	 * not); the array's top pages may hold frames already.
+	 */
+	EXPECT_GE(stk1 - stk0, R_STACK_PAGES - 2);
+	EXPECT_EQ(stk1 - stk0, kv_num(line, "first_touch"));
+	EXPECT_GE(stk, stk1 - stk0);
+	close(pin);
+}
+
+/*
+ * More VMAs than rows: the top N rows plus `other`, still adding up to
+ * `all`; munmap keeps a row (mapped=0); reset_faults zeroes the rows.
+ */
+TEST_F(faults, vmas_top_n_other_unmap_reset)
+{
+	pid_t pid = self->w.pid;
+	char line[4096], buf[32];
+	long long sum, all, oth;
+	int rows, top, big = MANY_REGIONS - 1;
+
+	ASSERT_EQ(0, worker_run(&self->w, OP_MANY, 0, NULL));
+	ASSERT_EQ(0, vmas_read(pid));
+	all = stat_count(pid, "all");
+	sum = vmas_sum(&rows, &top);
+	ASSERT_EQ(0, vmas_line(0, line, sizeof(line)));
+	oth = kv_num(line, "all");
+	TH_LOG("rows=%d top=%d sum=%lld all=%lld other=%lld", rows, top, sum,
+	       all, oth);
+	ASSERT_LT(top, MANY_REGIONS);
+	EXPECT_EQ(top, rows);
+	EXPECT_EQ(all, sum);
+	EXPECT_GT(oth, 0);
+	ASSERT_EQ(0, vmas_line(w_addr[big], line, sizeof(line)));
+	EXPECT_EQ(big + 1, kv_num(line, "all"));
+
+	ASSERT_EQ(0, worker_run(&self->w, OP_UNMAP, big, NULL));
+	ASSERT_EQ(0, vmas_read(pid));
+	all = stat_count(pid, "all");
+	sum = vmas_sum(&rows, &top);
+	EXPECT_EQ(all, sum);
+	EXPECT_EQ(top, rows);
+	ASSERT_EQ(0, vmas_line(w_addr[big], line, sizeof(line)));
+	TH_LOG("unmapped: %.160s", line);
+	EXPECT_EQ(big + 1, kv_num(line, "all"));
+	EXPECT_EQ(0, kv_num(line, "mapped"));
+	EXPECT_NE(NULL, strstr(line, " vma=anon "));
+
+	snprintf(buf, sizeof(buf), "%d", pid);
+	ASSERT_EQ(0, mmu_write_str("/sys/module/mmuscope/parameters/reset_faults",
+				   buf));
+	ASSERT_EQ(0, vmas_read(pid));
+	EXPECT_EQ(0, vmas_sum(&rows, &top));
+	EXPECT_EQ(0, rows);
 }
 
 TEST_F(faults, other_processes_not_counted)
