@@ -20,7 +20,12 @@
  */
 #define MMU_FOLLOW_QUEUE	256
 
-static DEFINE_SPINLOCK(mmu_follow_lock);
+/*
+ * Many producers (the fork probe, preemption disabled: a raw lock, also
+ * on PREEMPT_RT), one consumer (the work item, or the drain after it is
+ * cancelled): kfifo needs only the producers serialized.
+ */
+static DEFINE_RAW_SPINLOCK(mmu_follow_lock);
 static DEFINE_KFIFO(mmu_follow_add, struct pid *, MMU_FOLLOW_QUEUE);
 
 static void mmu_follow_fn(struct work_struct *work)
@@ -31,8 +36,7 @@ static void mmu_follow_fn(struct work_struct *work)
 	/* Fails once rmmod has begun: no target may appear after that. */
 	if (!try_module_get(THIS_MODULE))
 		return;
-	while (kfifo_out_spinlocked(&mmu_follow_add, &pid, 1,
-				    &mmu_follow_lock)) {
+	while (kfifo_out(&mmu_follow_add, &pid, 1)) {
 		t = mmu_target_add_pid(pid, pid_nr(pid), MMU_TARGET_FOLLOWED);
 		if (!IS_ERR(t))
 			mmu_target_put(t);
@@ -51,8 +55,13 @@ static DECLARE_WORK(mmu_follow_work, mmu_follow_fn);
 static bool mmu_follow_queue(struct pid *pid)
 {
 	struct pid *ref = get_pid(pid);
+	unsigned long flags;
+	unsigned int n;
 
-	if (!kfifo_in_spinlocked(&mmu_follow_add, &ref, 1, &mmu_follow_lock)) {
+	raw_spin_lock_irqsave(&mmu_follow_lock, flags);
+	n = kfifo_in(&mmu_follow_add, &ref, 1);
+	raw_spin_unlock_irqrestore(&mmu_follow_lock, flags);
+	if (!n) {
 		put_pid(ref);
 		return false;
 	}

@@ -134,7 +134,7 @@ struct mmu_fault_stats *mmu_fault_stats_alloc(void)
 		for (i = 0; i < MMU_FAULT_COMBOS; i++)
 			mmu_ccell_init(&p->cell[i]);
 	}
-	spin_lock_init(&s->sink->lock);
+	raw_spin_lock_init(&s->sink->lock);
 	for (i = 0; i < MMU_FC_NR; i++)
 		mmu_cstat_init(&s->sink->c[i]);
 	return s;
@@ -166,11 +166,11 @@ static void mmu_ccell_flush(struct mmu_fault_sink *sink,
 {
 	unsigned int i;
 
-	spin_lock(&sink->lock);
+	raw_spin_lock(&sink->lock);
 	for_each_set_bit(i, &mask, MMU_FC_NR)
 		mmu_cstat_fold(&sink->c[i], c);
 	mmu_ccell_init(c);
-	spin_unlock(&sink->lock);
+	raw_spin_unlock(&sink->lock);
 }
 
 /*
@@ -283,7 +283,7 @@ static struct mmu_fault_sum *mmu_fault_sum(struct mmu_target *t)
 		return NULL;
 	rcu_read_lock();
 	s = rcu_dereference(f->stats);
-	spin_lock(&s->sink->lock);
+	raw_spin_lock(&s->sink->lock);
 	memcpy(sum->c, s->sink->c, sizeof(sum->c));
 	for_each_possible_cpu(cpu) {
 		struct mmu_fault_pcpu *p = per_cpu_ptr(s->pcpu, cpu);
@@ -298,7 +298,7 @@ static struct mmu_fault_sum *mmu_fault_sum(struct mmu_target *t)
 		for (i = 0; i < MMU_FA_NR; i++)
 			sum->anomaly[i] += READ_ONCE(p->anomaly[i]);
 	}
-	spin_unlock(&s->sink->lock);
+	raw_spin_unlock(&s->sink->lock);
 	rcu_read_unlock();
 	for (i = 0; i < MMU_FC_NR; i++)
 		if (!sum->c[i].count)

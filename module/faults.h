@@ -136,7 +136,7 @@ struct mmu_fault_pcpu {
 
 /* Per class: what evicted or nearly full cells held. */
 struct mmu_fault_sink {
-	spinlock_t lock;		/* also held by readers of all cells */
+	raw_spinlock_t lock;	/* also held by readers of all cells */
 	struct mmu_fault_cstat c[MMU_FC_NR];
 };
 
