@@ -1493,7 +1493,10 @@ tc_real_report() {
 	expect_rc 0 || return 1
 	py 'import json,sys
 r=json.load(open(sys.argv[1])); s=json.load(open(sys.argv[2])); f=json.load(open(sys.argv[3]))
-bad=[k for k,v in s.items() if isinstance(v,int) and k!="pid" and k in r["summary"] and r["summary"][k]!=v]
+# Accessed bits change while the process is stopped (LRU aging clears
+# them: 4018 then 4016 on 7.3-rt): within 1 %; the rest exactly.
+def same(k,x,y): return abs(x-y)<=max(8,y//100) if k=="accessed" else x==y
+bad=[k for k,v in s.items() if isinstance(v,int) and k!="pid" and k in r["summary"] and not same(k,r["summary"][k],v)]
 assert not bad, [(k,r["summary"][k],s[k]) for k in bad]
 a={x["class"]:x["count"] for x in f["stats"]}; b={x["class"]:x["count"] for x in r["stats"]}
 assert a==b, (a,b)
