@@ -118,9 +118,22 @@ static const char *child_fate(struct child *c, char *buf, size_t size)
 {
 	int st;
 
-	if (waitpid(c->pid, &st, WNOHANG) != c->pid)
-		snprintf(buf, size, "running");
-	else if (WIFSIGNALED(st))
+	if (waitpid(c->pid, &st, WNOHANG) != c->pid) {
+		/* What the kernel says of it: a dying leader is State Z. */
+		char path[64], status[2048], *state, *threads;
+
+		snprintf(path, sizeof(path), "/proc/%d/status", c->pid);
+		if (mmu_read_file(path, status, sizeof(status)) < 0)
+			status[0] = '\0';
+		state = strstr(status, "State:");
+		threads = strstr(status, "Threads:");
+		if (state)
+			state[strcspn(state, "\n")] = '\0';
+		if (threads)
+			threads[strcspn(threads, "\n")] = '\0';
+		snprintf(buf, size, "running (%s, %s)", state ? state : "no State",
+			 threads ? threads : "no Threads");
+	} else if (WIFSIGNALED(st))
 		snprintf(buf, size, "killed by signal %d (%s)", WTERMSIG(st),
 			 strsignal(WTERMSIG(st)));
 	else
@@ -1110,7 +1123,8 @@ TEST_F_TIMEOUT(walk, munmap_mremap_stress, 300)
 			ASSERT_LT(0, mmu_read_file(xl, buf, sizeof(buf)));
 		}
 		runs_free(&r);
-		ASSERT_LT(0, mmu_read_file(sum, buf, sizeof(buf)));
+		ASSERT_LT(0, mmu_read_file(sum, buf, sizeof(buf)))
+			TH_LOG("target %s", child_fate(&self->c, buf, sizeof(buf)));
 		reads++;
 	}
 	TH_LOG("%d maps+summary+translate reads during munmap/mremap/mprotect", reads);
