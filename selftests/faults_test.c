@@ -654,12 +654,12 @@ static long long vmas_sum(int *rows, int *top)
 	return sum;
 }
 
-/* Present pages in [start, start + n pages), from /proc/PID/pagemap. */
-static long present_pages(pid_t pid, unsigned long start, long n)
+/* Pages in [start, start + n pages) with pagemap bit @bit set, or -1. */
+static long pagemap_count(pid_t pid, unsigned long start, long n, int bit)
 {
 	char path[64];
 	uint64_t *pm;
-	long i, pr = 0;
+	long i, cnt = 0;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
@@ -669,13 +669,19 @@ static long present_pages(pid_t pid, unsigned long start, long n)
 	pm = calloc(n, sizeof(*pm));
 	if (pread(fd, pm, n * sizeof(*pm), start / PAGE * sizeof(*pm)) !=
 	    (ssize_t)(n * sizeof(*pm)))
-		pr = -1;
-	for (i = 0; pr >= 0 && i < n; i++)
-		if (pm[i] & (1ULL << 63))
-			pr++;
+		cnt = -1;
+	for (i = 0; cnt >= 0 && i < n; i++)
+		if (pm[i] & (1ULL << bit))
+			cnt++;
 	free(pm);
 	close(fd);
-	return pr;
+	return cnt;
+}
+
+/* Present pages in [start, start + n pages), from /proc/PID/pagemap. */
+static long present_pages(pid_t pid, unsigned long start, long n)
+{
+	return pagemap_count(pid, start, n, 63);
 }
 
 /* The [stack] VMA's present pages. */
@@ -935,25 +941,7 @@ TEST_F(faults, file_read_after_drop_caches_is_major)
 /* Pages the process has swapped out, from /proc/PID/pagemap (bit 62). */
 static long swapped_pages(pid_t pid, unsigned long start, long n)
 {
-	char path[64];
-	uint64_t *pm;
-	long i, sw = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	pm = calloc(n, sizeof(*pm));
-	if (pread(fd, pm, n * sizeof(*pm), start / PAGE * sizeof(*pm)) !=
-	    (ssize_t)(n * sizeof(*pm)))
-		sw = -1;
-	for (i = 0; sw >= 0 && i < n; i++)
-		if (pm[i] & (1ULL << 62))
-			sw++;
-	free(pm);
-	close(fd);
-	return sw;
+	return pagemap_count(pid, start, n, 62);
 }
 
 /* The worker's area: the last anonymous mapping of n pages in its maps. */
