@@ -78,7 +78,9 @@ extern const char * const mmu_fault_class_names[MMU_FC_NR];
  */
 #define MMU_HIST_SUB_BITS	3
 #define MMU_HIST_SUB		BIT(MMU_HIST_SUB_BITS)
+#ifndef MMU_HIST_MAX_LOG	/* tests build with less to fill the last bucket */
 #define MMU_HIST_MAX_LOG	40
+#endif
 #define MMU_HIST_BUCKETS	((MMU_HIST_MAX_LOG - MMU_HIST_SUB_BITS + 2) * MMU_HIST_SUB)
 
 /* One class's counters, summed (the sink, and snapshots for readers). */

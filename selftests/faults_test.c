@@ -397,12 +397,16 @@ static long long stats_key(pid_t pid, const char *key)
 	return p ? atoll(p + strlen(k)) : -1;
 }
 
-/* Sum of the histogram buckets of @cls. */
-static long long hist_sum(pid_t pid, const char *cls)
+/*
+ * Sum of the histogram buckets of @cls; @lo_min and @hi_max (may be NULL):
+ * where its first bucket starts and its last one ends.
+ */
+static long long hist_span(pid_t pid, const char *cls, long long *lo_min,
+			   long long *hi_max)
 {
 	static char buf[1 << 20];
 	char path[128], key[64], *p;
-	long long sum = 0, lo, hi, n;
+	long long sum = 0, lo, hi, n, first = -1, last = -1;
 
 	snprintf(path, sizeof(path), MMU_ROOT "/%d/fault_hist", pid);
 	if (mmu_read_file(path, buf, sizeof(buf)) < 0)
@@ -416,9 +420,21 @@ static long long hist_sum(pid_t pid, const char *cls)
 			return -1;
 		if (hi <= lo)
 			return -1;
+		if (first < 0)
+			first = lo;
+		last = hi;
 		sum += n;
 	}
+	if (lo_min)
+		*lo_min = first;
+	if (hi_max)
+		*hi_max = last;
 	return sum;
+}
+
+static long long hist_sum(pid_t pid, const char *cls)
+{
+	return hist_span(pid, cls, NULL, NULL);
 }
 
 static int target_add(pid_t pid)
@@ -495,7 +511,7 @@ static void check_plausible(struct __test_metadata *_metadata, pid_t pid,
 			    const char *cls)
 {
 	struct cstat c, c2;
-	long long h = -1;
+	long long h = -1, lo = -1, hi = -1;
 	int i;
 
 	/*
@@ -506,7 +522,7 @@ static void check_plausible(struct __test_metadata *_metadata, pid_t pid,
 	 */
 	for (i = 0; i < 100; i++) {
 		ASSERT_EQ(0, stats_get(pid, cls, &c));
-		h = hist_sum(pid, cls);
+		h = hist_span(pid, cls, &lo, &hi);
 		ASSERT_EQ(0, stats_get(pid, cls, &c2));
 		if (c.count == c2.count)
 			break;
@@ -525,6 +541,13 @@ static void check_plausible(struct __test_metadata *_metadata, pid_t pid,
 	EXPECT_LE(c.p99, c.max);
 	EXPECT_GE(c.sum, c.count * c.min);
 	EXPECT_LE(c.sum, c.count * c.max);
+	/*
+	 * The buckets hold every sample: the first starts at or below min,
+	 * the last (open) one ends above max, however large max is.  A
+	 * build with -DMMU_HIST_MAX_LOG=12 puts most faults in the last one.
+	 */
+	EXPECT_LE(lo, c.min) TH_LOG("class %s: first bucket from %lld ns", cls, lo);
+	EXPECT_GT(hi, c.max) TH_LOG("class %s: last bucket to %lld ns", cls, hi);
 }
 
 TEST_F(faults, anon_first_touch_matches_perf_and_tracefs)
