@@ -160,6 +160,9 @@ int mmu_walk_lookup(struct mm_struct *mm, unsigned long addr,
 		local_irq_save(flags);
 		rcu_read_lock();
 		ret = mmu_lookup_once(mm, addr, lk);
+		if (ret >= 0 && lk->level == MMU_PTE &&
+		    mmu_walk_injected_eagain(tries))
+			ret = -EAGAIN;
 		rcu_read_unlock();
 		local_irq_restore(flags);
 	} while (ret == -EAGAIN && ++tries < 3);

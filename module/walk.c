@@ -179,7 +179,10 @@ again:
 		}
 		if (w->type != MMU_E_TABLE)
 			continue;
-		err = mmu_walk_pte_range(pmdp, addr, next, w);
+		if (mmu_walk_injected_eagain(tries))
+			err = -EAGAIN;
+		else
+			err = mmu_walk_pte_range(pmdp, addr, next, w);
 		/* Collapsed, split or freed under us: look again. */
 		if (err == -EAGAIN && ++tries < 8)
 			goto again;

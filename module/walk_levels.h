@@ -12,6 +12,22 @@
 #include "compat.h"
 #include "walk.h"
 
+/*
+ * A test build (-DMMU_WALK_INJECT_EAGAIN=N) makes the first N looks at
+ * every PTE table fail as if the table had been replaced under the walk
+ * (collapse, split, retraction), which no workload does on demand: N below
+ * the retry limits (8 in the range walker, 3 in the lookup) exercises the
+ * retries, N at or above them the "kept changing" error.
+ */
+#ifndef MMU_WALK_INJECT_EAGAIN
+#define MMU_WALK_INJECT_EAGAIN	0
+#endif
+
+static inline bool mmu_walk_injected_eagain(int tries)
+{
+	return tries < MMU_WALK_INJECT_EAGAIN;
+}
+
 /* Entries in one table of @level (1 where it is folded at build time). */
 static inline unsigned long mmu_level_ptrs(enum mmu_level level)
 {

@@ -517,6 +517,39 @@ TEST_F_TIMEOUT(walk, sparse_anon_softdirty, 300)
 	runs_free(&r);
 }
 
+/*
+ * A PTE table replaced under a read (collapse, split, retraction) is
+ * looked at again; one that keeps changing fails the read with EAGAIN
+ * rather than leaving its range out.  No workload replaces tables on
+ * demand: a module built with -DMMU_WALK_INJECT_EAGAIN=N fails the first
+ * N looks at every table (docs/testing.md).  In any build, each view
+ * either agrees with pagemap, smaps and VmPTE or says EAGAIN.
+ */
+TEST_F_TIMEOUT(walk, table_retries, 120)
+{
+	char path[128], buf[4096];
+	struct runs r;
+	int ret;
+
+	ASSERT_EQ(0, child_start(&self->c, layout_sparse));
+	ASSERT_NE(0, self->c.L.a[0]);
+	ASSERT_EQ(0, target_add(self->c.pid));
+	ret = runs_load(self->c.pid, &r, NULL);
+	if (ret == -EAGAIN) {
+		TH_LOG("maps: EAGAIN, every PTE table kept changing");
+		snprintf(path, sizeof(path), MMU_ROOT "/%d/summary", self->c.pid);
+		EXPECT_EQ(-EAGAIN, mmu_read_file(path, buf, sizeof(buf)));
+		/* Page 0 of the layout: touched, in 4K pages (a PTE table). */
+		snprintf(path, sizeof(path), MMU_ROOT "/%d/translate", self->c.pid);
+		ASSERT_EQ(0, mmu_writef(path, "0x%lx", self->c.L.a[0]));
+		EXPECT_EQ(-EAGAIN, mmu_read_file(path, buf, sizeof(buf)));
+		return;
+	}
+	ASSERT_EQ(0, ret);
+	runs_free(&r);
+	check_process(_metadata, self->c.pid, NULL);
+}
+
 static void layout_mprotect(struct layout *L, int step)
 {
 	char *p;
