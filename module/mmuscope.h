@@ -105,9 +105,6 @@ void mmu_targets_assert_locked(void);
 struct mmu_target *mmu_target_lookup_rcu(pid_t tgid);
 void mmu_target_get(struct mmu_target *t);
 void mmu_target_put(struct mmu_target *t);
-int mmu_target_single_open(struct inode *inode, struct file *file,
-			   int (*show)(struct seq_file *, void *));
-int mmu_target_single_release(struct inode *inode, struct file *file);
 
 /* target_pid.c: a target's process; knows nothing of the list */
 int mmu_target_ns_check(const char *what, pid_t nr);
@@ -117,6 +114,11 @@ int mmu_target_check(pid_t nr, struct pid *pid);
 void mmu_target_read_comm(struct mmu_target *t);
 struct mm_struct *mmu_target_get_mm(struct mmu_target *t);
 void mmu_target_exited(struct mmu_target *t, const char *comm);
+
+/* target_file.c: a target's single_open() files hold a reference on it */
+int mmu_target_single_open(struct inode *inode, struct file *file,
+			   int (*show)(struct seq_file *, void *));
+int mmu_target_single_release(struct inode *inode, struct file *file);
 
 /* input.c: one bounded input helper for every writable file and parameter */
 #define MMU_TARGETS_CMD_MAX	24	/* "+PID\n" and NUL, with room to spare */

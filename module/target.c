@@ -395,38 +395,6 @@ struct mmu_target *mmu_target_get_nr(pid_t nr)
 	return t ? t : ERR_PTR(-ENOENT);
 }
 
-/**
- * mmu_target_single_open() - open a target's single_open() file
- * @inode:	the file's inode; i_private is the target
- * @file:	the file
- * @show:	its show function, called with the target as m->private
- *
- * The open file holds a reference on the target: ->release must not trust
- * i_private (debugfs may be gone), only the reference.
- */
-int mmu_target_single_open(struct inode *inode, struct file *file,
-			   int (*show)(struct seq_file *, void *))
-{
-	struct mmu_target *t = inode->i_private;
-	int ret;
-
-	mmu_target_get(t);
-	ret = single_open(file, show, t);
-	if (ret)
-		mmu_target_put(t);
-	return ret;
-}
-
-/* ->release of a file opened with mmu_target_single_open(). */
-int mmu_target_single_release(struct inode *inode, struct file *file)
-{
-	struct mmu_target *t = ((struct seq_file *)file->private_data)->private;
-
-	single_release(inode, file);
-	mmu_target_put(t);
-	return 0;
-}
-
 /* `targets`: one pid per line (initial namespace, the directory names). */
 void mmu_targets_show(struct seq_file *m)
 {
