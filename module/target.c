@@ -36,17 +36,25 @@ static unsigned int mmu_nr_parts;
 /* Frees targets after the probes' grace period; drained at unload. */
 static struct workqueue_struct *mmu_release_wq;
 
-static void mmu_target_free_fn(struct work_struct *work)
+/*
+ * Free @t and the state of its first @nparts parts: a released target
+ * (all of them), or one that never became visible (those allocated).
+ */
+static void mmu_target_free(struct mmu_target *t, unsigned int nparts)
 {
-	struct mmu_target *t = container_of(to_rcu_work(work),
-					    struct mmu_target, free_work);
 	unsigned int i;
 
-	for (i = 0; i < mmu_nr_parts; i++)
+	for (i = 0; i < nparts; i++)
 		if (mmu_parts[i]->release)
 			mmu_parts[i]->release(t);
 	put_pid(t->pid);
 	kfree(t);
+}
+
+static void mmu_target_free_fn(struct work_struct *work)
+{
+	mmu_target_free(container_of(to_rcu_work(work), struct mmu_target,
+				     free_work), mmu_nr_parts);
 }
 
 /*
@@ -131,18 +139,6 @@ static struct mmu_target *mmu_target_reclaim_followed(void)
 	return NULL;
 }
 
-/* Undo the parts' allocations of a target that never became visible. */
-static void mmu_target_free_unlisted(struct mmu_target *t, unsigned int nparts)
-{
-	unsigned int i;
-
-	for (i = 0; i < nparts; i++)
-		if (mmu_parts[i]->release)
-			mmu_parts[i]->release(t);
-	put_pid(t->pid);
-	kfree(t);
-}
-
 /**
  * mmu_target_add_pid() - start tracing a process
  * @pid:	the process (thread-group leader); the caller keeps its reference
@@ -182,7 +178,7 @@ struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 		p = mmu_parts[i];
 		ret = p->alloc ? p->alloc(t) : 0;
 		if (ret) {
-			mmu_target_free_unlisted(t, i);
+			mmu_target_free(t, i);
 			return ERR_PTR(ret);
 		}
 	}
@@ -272,7 +268,7 @@ unlock:
 	mutex_unlock(&mmu_targets_lock);
 	if (old)
 		mmu_target_bury(old);
-	mmu_target_free_unlisted(t, mmu_nr_parts);
+	mmu_target_free(t, mmu_nr_parts);
 	return ERR_PTR(ret);
 }
 
