@@ -140,6 +140,12 @@ struct mmu_fault_sink {
 	struct mmu_fault_cstat c[MMU_FC_NR];
 };
 
+/* A snapshot of all classes summed over CPUs. */
+struct mmu_fault_sum {
+	struct mmu_fault_cstat c[MMU_FC_NR];
+	u64 anomaly[MMU_FA_NR];
+};
+
 /*
  * A generation of counters; `reset` swaps in a fresh one under RCU, so a
  * reader never sees a half-zeroed set.
@@ -256,6 +262,10 @@ void mmu_fault_stats_record(struct mmu_fault_target *f, u32 classes,
 			    u64 total_ns, u64 handler_ns,
 			    const struct mmu_fault_vma *vma);
 void mmu_fault_anomaly(struct mmu_fault_target *f, enum mmu_fault_anomaly a);
+struct mmu_fault_sum *mmu_fault_sum(struct mmu_target *t);
+int mmu_fault_stats_reset(struct mmu_fault_target *f);
+
+/* fault_stats_files.c: fault_stats, fault_hist and their .ro twins */
 int mmu_fault_stats_create_files(struct mmu_target *t);
 
 /* fault_vmas.c */
