@@ -142,6 +142,12 @@ struct mmu_fault_sink {
 	struct mmu_fault_cstat c[MMU_FC_NR];
 };
 
+/* A snapshot of all classes summed over CPUs. */
+struct mmu_fault_sum {
+	struct mmu_fault_cstat c[MMU_FC_NR];
+	u64 anomaly[MMU_FA_NR];
+};
+
 /*
  * A generation of counters; `reset` swaps in a fresh one under RCU, so a
  * reader never sees a half-zeroed set.
@@ -258,6 +264,10 @@ void mmu_fault_stats_record(struct mmu_fault_target *f, u32 classes,
 			    u64 total_ns, u64 handler_ns,
 			    const struct mmu_fault_vma *vma);
 void mmu_fault_anomaly(struct mmu_fault_target *f, enum mmu_fault_anomaly a);
+struct mmu_fault_sum *mmu_fault_sum(struct mmu_target *t);
+int mmu_fault_stats_reset(struct mmu_fault_target *f);
+
+/* fault_stats_files.c: fault_stats, fault_hist and their .ro twins */
 int mmu_fault_stats_create_files(struct mmu_target *t);
 
 /* fault_vmas.c */
@@ -286,6 +296,14 @@ u32 mmu_fault_classify(struct vm_area_struct *vma, unsigned long addr,
 void mmu_follow_tp_fork(void *data, struct task_struct *parent,
 			struct task_struct *child);
 void mmu_follow_drain(void);
+
+/* fault_slots.c: the per-task pairing of entry and end, in probes */
+struct mmu_fault_slot *mmu_slot_find(struct mmu_fault_target *f);
+struct mmu_fault_slot *mmu_slot_claim(struct mmu_fault_target *f);
+void mmu_slot_open(struct mmu_fault_slot *s, u64 now, unsigned long va,
+		   unsigned long ip, unsigned long err, bool has_err, bool user);
+void mmu_slot_close(struct mmu_fault_target *f, struct mmu_fault_slot *s,
+		    unsigned int result, u64 now);
 
 /* fault_hooks.c */
 int mmu_fault_hooks_init(void);

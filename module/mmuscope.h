@@ -99,14 +99,23 @@ struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 				      unsigned int flags);
 int mmu_target_remove(pid_t nr);
 struct mmu_target *mmu_target_get_nr(pid_t nr);
-void mmu_target_exited(struct mmu_target *t, const char *comm);
 void mmu_targets_remove_all(void);
 void mmu_targets_show(struct seq_file *m);
 void mmu_targets_assert_locked(void);
 struct mmu_target *mmu_target_lookup_rcu(pid_t tgid);
 void mmu_target_get(struct mmu_target *t);
 void mmu_target_put(struct mmu_target *t);
+
+/* target_pid.c: a target's process; knows nothing of the list */
+int mmu_target_ns_check(const char *what, pid_t nr);
+int mmu_target_check_nr(const char *what, pid_t nr);
+struct pid *mmu_target_user_pid(pid_t nr);
+int mmu_target_check(pid_t nr, struct pid *pid);
+void mmu_target_read_comm(struct mmu_target *t);
 struct mm_struct *mmu_target_get_mm(struct mmu_target *t);
+void mmu_target_exited(struct mmu_target *t, const char *comm);
+
+/* target_file.c: a target's single_open() files hold a reference on it */
 int mmu_target_single_open(struct inode *inode, struct file *file,
 			   int (*show)(struct seq_file *, void *));
 int mmu_target_single_release(struct inode *inode, struct file *file);

@@ -5,10 +5,6 @@
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/hashtable.h>
-#include <linux/pid_namespace.h>
-#include <linux/sched.h>
-#include <linux/sched/mm.h>
-#include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -40,17 +36,25 @@ static unsigned int mmu_nr_parts;
 /* Frees targets after the probes' grace period; drained at unload. */
 static struct workqueue_struct *mmu_release_wq;
 
-static void mmu_target_free_fn(struct work_struct *work)
+/*
+ * Free @t and the state of its first @nparts parts: a released target
+ * (all of them), or one that never became visible (those allocated).
+ */
+static void mmu_target_free(struct mmu_target *t, unsigned int nparts)
 {
-	struct mmu_target *t = container_of(to_rcu_work(work),
-					    struct mmu_target, free_work);
 	unsigned int i;
 
-	for (i = 0; i < mmu_nr_parts; i++)
+	for (i = 0; i < nparts; i++)
 		if (mmu_parts[i]->release)
 			mmu_parts[i]->release(t);
 	put_pid(t->pid);
 	kfree(t);
+}
+
+static void mmu_target_free_fn(struct work_struct *work)
+{
+	mmu_target_free(container_of(to_rcu_work(work), struct mmu_target,
+				     free_work), mmu_nr_parts);
 }
 
 /*
@@ -101,27 +105,6 @@ struct mmu_target *mmu_target_lookup_rcu(pid_t tgid)
 	return NULL;
 }
 
-/**
- * mmu_target_get_mm() - reference the target's mm
- * @t: target
- *
- * Return: the mm with mm_users raised (drop it with mmput()), or
- * ERR_PTR(-ESRCH) when the process has exited (also after pid reuse: the
- * target holds its own struct pid).
- */
-struct mm_struct *mmu_target_get_mm(struct mmu_target *t)
-{
-	struct task_struct *task;
-	struct mm_struct *mm;
-
-	task = get_pid_task(t->pid, PIDTYPE_TGID);
-	if (!task)
-		return ERR_PTR(-ESRCH);
-	mm = get_task_mm(task);
-	put_task_struct(task);
-	return mm ? mm : ERR_PTR(-ESRCH);
-}
-
 static struct mmu_target *mmu_target_find(pid_t nr)
 {
 	struct mmu_target *t;
@@ -133,84 +116,8 @@ static struct mmu_target *mmu_target_find(pid_t nr)
 	return NULL;
 }
 
-/* Check that @pid names a live user process; log why not. */
-static int mmu_target_check(pid_t nr, struct pid *pid)
-{
-	struct task_struct *task;
-	struct mm_struct *mm;
-	int ret = 0;
-
-	task = get_pid_task(pid, PIDTYPE_PID);
-	if (!task) {
-		pr_warn_ratelimited("target %d: no such process\n", nr);
-		return -ESRCH;
-	}
-	if (task->flags & PF_KTHREAD) {
-		pr_warn_ratelimited("target %d: %s is a kernel thread, it has no mm\n",
-				    nr, task->comm);
-		ret = -EINVAL;
-		goto put_task;
-	}
-	if (!thread_group_leader(task)) {
-		pr_warn_ratelimited("target %d: is a thread of process %d; give the process id\n",
-				    nr, task_tgid_nr(task));
-		ret = -EINVAL;
-		goto put_task;
-	}
-	mm = get_task_mm(task);
-	if (!mm) {
-		pr_warn_ratelimited("target %d: process is exiting\n", nr);
-		ret = -ESRCH;
-		goto put_task;
-	}
-	mmput(mm);
-put_task:
-	put_task_struct(task);
-	return ret;
-}
-
-/*
- * Pid numbers written by users are numbers of the initial pid namespace,
- * the namespace of the directory names and of the stream's pid/tid: a
- * writer in another pid namespace would name other processes than it
- * means, so it is refused (debugfs and module parameters are host-wide).
- */
-static int mmu_target_ns_check(const char *what, pid_t nr)
-{
-	if (task_active_pid_ns(current) == &init_pid_ns)
-		return 0;
-	pr_warn_ratelimited("%s %d: refused from a pid namespace other than the initial one (pids here are host pids)\n",
-			    what, nr);
-	return -EPERM;
-}
-
 static void mmu_target_unlist(struct mmu_target *t);
 static void mmu_target_bury(struct mmu_target *t);
-
-/* The command name of a process being added (it lives: just checked). */
-static void mmu_target_read_comm(struct mmu_target *t)
-{
-	struct task_struct *task = get_pid_task(t->pid, PIDTYPE_PID);
-
-	if (task) {
-		get_task_comm(t->comm, task);
-		put_task_struct(task);
-	}
-}
-
-/**
- * mmu_target_exited() - the target's last thread is exiting
- * @t:		the target
- * @comm:	its command name now (the exiting task's own)
- *
- * Context: any, also probes: a plain copy, no lock (a reader of <pid>/comm
- * racing with it may see a mix of the old and new name).
- */
-void mmu_target_exited(struct mmu_target *t, const char *comm)
-{
-	strscpy(t->comm, comm, sizeof(t->comm));
-	WRITE_ONCE(t->exited, true);
-}
 
 /*
  * The oldest followed child that has exited, taken off the list to make
@@ -230,18 +137,6 @@ static struct mmu_target *mmu_target_reclaim_followed(void)
 		}
 	}
 	return NULL;
-}
-
-/* Undo the parts' allocations of a target that never became visible. */
-static void mmu_target_free_unlisted(struct mmu_target *t, unsigned int nparts)
-{
-	unsigned int i;
-
-	for (i = 0; i < nparts; i++)
-		if (mmu_parts[i]->release)
-			mmu_parts[i]->release(t);
-	put_pid(t->pid);
-	kfree(t);
 }
 
 /**
@@ -283,7 +178,7 @@ struct mmu_target *mmu_target_add_pid(struct pid *pid, pid_t nr,
 		p = mmu_parts[i];
 		ret = p->alloc ? p->alloc(t) : 0;
 		if (ret) {
-			mmu_target_free_unlisted(t, i);
+			mmu_target_free(t, i);
 			return ERR_PTR(ret);
 		}
 	}
@@ -373,7 +268,7 @@ unlock:
 	mutex_unlock(&mmu_targets_lock);
 	if (old)
 		mmu_target_bury(old);
-	mmu_target_free_unlisted(t, mmu_nr_parts);
+	mmu_target_free(t, mmu_nr_parts);
 	return ERR_PTR(ret);
 }
 
@@ -390,20 +285,10 @@ struct mmu_target *mmu_target_add(pid_t nr)
 {
 	struct mmu_target *t;
 	struct pid *pid;
-	int ret;
 
-	ret = mmu_target_ns_check("target", nr);
-	if (ret)
-		return ERR_PTR(ret);
-	if (nr <= 0) {
-		pr_warn_ratelimited("target %d: not a valid pid\n", nr);
-		return ERR_PTR(-EINVAL);
-	}
-	pid = find_get_pid(nr);
-	if (!pid) {
-		pr_warn_ratelimited("target %d: no such process\n", nr);
-		return ERR_PTR(-ESRCH);
-	}
+	pid = mmu_target_user_pid(nr);
+	if (IS_ERR(pid))
+		return ERR_CAST(pid);
 	t = mmu_target_add_pid(pid, nr, 0);
 	put_pid(pid);
 	return t;
@@ -472,13 +357,9 @@ int mmu_target_remove(pid_t nr)
 {
 	int ret;
 
-	ret = mmu_target_ns_check("remove", nr);
+	ret = mmu_target_check_nr("remove", nr);
 	if (ret)
 		return ret;
-	if (nr <= 0) {
-		pr_warn_ratelimited("remove %d: not a valid pid\n", nr);
-		return -EINVAL;
-	}
 	mutex_lock(&mmu_targets_lock);
 	ret = mmu_target_remove_locked(mmu_target_find(nr), nr);
 	if (!ret)
@@ -508,38 +389,6 @@ struct mmu_target *mmu_target_get_nr(pid_t nr)
 		mmu_target_get(t);
 	mutex_unlock(&mmu_targets_lock);
 	return t ? t : ERR_PTR(-ENOENT);
-}
-
-/**
- * mmu_target_single_open() - open a target's single_open() file
- * @inode:	the file's inode; i_private is the target
- * @file:	the file
- * @show:	its show function, called with the target as m->private
- *
- * The open file holds a reference on the target: ->release must not trust
- * i_private (debugfs may be gone), only the reference.
- */
-int mmu_target_single_open(struct inode *inode, struct file *file,
-			   int (*show)(struct seq_file *, void *))
-{
-	struct mmu_target *t = inode->i_private;
-	int ret;
-
-	mmu_target_get(t);
-	ret = single_open(file, show, t);
-	if (ret)
-		mmu_target_put(t);
-	return ret;
-}
-
-/* ->release of a file opened with mmu_target_single_open(). */
-int mmu_target_single_release(struct inode *inode, struct file *file)
-{
-	struct mmu_target *t = ((struct seq_file *)file->private_data)->private;
-
-	single_release(inode, file);
-	mmu_target_put(t);
-	return 0;
 }
 
 /* `targets`: one pid per line (initial namespace, the directory names). */
