@@ -261,12 +261,13 @@ static int stream(pid_t pid, uint64_t count)
 
 	mmu_target_path(pid, "faults", path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 && errno == EBUSY) {
-		p_err("%s: another reader has the stream open (one at a time)", path);
-		return EXIT_ERR;
-	}
 	if (fd < 0) {
-		p_err("%s: %s", path, strerror(errno));
+		if (errno == EBUSY)
+			p_err("%s: another reader has the stream open (one at a time)", path);
+		else if (errno == ENOENT)
+			p_err("%s: no fault stream (module without fault tracing?)", path);
+		else
+			p_err("%s: %s", path, strerror(errno));
 		return EXIT_ERR;
 	}
 	buf = xmalloc(cap);
