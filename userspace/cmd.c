@@ -2,7 +2,7 @@
 /*
  * mmuscope reader: what every subcommand shares: usage text, usage
  * errors, the common options (-j, -o, -h) and the preamble of the
- * per-process commands (options, PID, nothing unexpected).
+ * commands (options, PID, nothing unexpected).
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -85,9 +85,9 @@ int pid_arg(const char *name, int argc, char **argv, pid_t *pid)
 /*
  * The preamble of a per-process command: its options (@own gets each one
  * first and returns CMD_OPT_OTHER for the common ones, -1 to go on, or an
- * exit code), then PID, then the positional arguments left in @rest and
- * @nrest (none allowed when @rest is NULL).  Returns -1 to go on, else
- * the exit code.
+ * exit code), then PID (none when @pid is NULL), then the positional
+ * arguments left in @rest and @nrest (none allowed when @rest is NULL).
+ * Returns -1 to go on, else the exit code.
  */
 int cmd_preamble(const char *name, int argc, char **argv, const char *optstring,
 		 const struct option *opts, cmd_opt_fn own, void *ctx, pid_t *pid,
@@ -102,7 +102,7 @@ int cmd_preamble(const char *name, int argc, char **argv, const char *optstring,
 		if (ret >= 0)
 			return ret;
 	}
-	ret = pid_arg(name, argc, argv, pid);
+	ret = pid ? pid_arg(name, argc, argv, pid) : -1;
 	if (ret >= 0)
 		return ret;
 	if (rest) {

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* mmuscope reader: `faults PID`, fault counts, percentiles, histograms, stream. */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <inttypes.h>
@@ -252,24 +250,14 @@ static void ended(const char *why)
 
 static int stream(pid_t pid, uint64_t count)
 {
-	char path[4096], *buf, *nl, *s;
-	size_t len = 0, cap = 65536;
+	struct fstream fs;
 	uint64_t seen = 0;
-	bool draining = false;
-	ssize_t n;
-	int fd;
+	char *line;
+	int ret = 0;
 
-	mmu_target_path(pid, "faults", path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 && errno == EBUSY) {
-		p_err("%s: another reader has the stream open (one at a time)", path);
+	if (fstream_open(&fs, pid, deadline))
 		return EXIT_ERR;
-	}
-	if (fd < 0) {
-		p_err("%s: %s", path, strerror(errno));
-		return EXIT_ERR;
-	}
-	buf = xmalloc(cap);
+	fs.stdout_ends = true;
 	{
 		struct timespec rt;
 
@@ -281,53 +269,11 @@ static int stream(pid_t pid, uint64_t count)
 		       "TIME", "CPU", "PID", "TID", "COMM", "VA", "IP", "ERR", "LATENCY", "HANDLER",
 		       "CLASSES", col(C_RESET));
 	fflush(stdout);
-	while (!mmu_stop && (!count || seen < count)) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-		if (len + 1 >= cap) {
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			/* Nothing queued: has the process, the reader or the time gone? */
-			if (draining) {
-				ended("the traced process exited");
-				break;
-			}
-			if (stdout_closed())
-				break;
-			if (past_deadline())
-				break;
-			if (!target_alive(pid)) {
-				draining = true;	/* one more read for its last events */
-				continue;
-			}
-			poll(&pfd, 1, 200);
-			continue;
-		}
-		if (n < 0) {
-			int err = errno;
-
-			if (err == ESRCH)
-				break;	/* the target exited: the stream ends */
-			p_err("%s: %s", path, strerror(err));
-			free(buf);
-			close(fd);
-			return EXIT_ERR;
-		}
-		if (n == 0)
-			break;
-		len += n;
-		buf[len] = '\0';
-		s = buf;
-		while ((nl = strchr(s, '\n')) && (!count || seen < count)) {
+	while ((!count || seen < count) && (ret = fstream_next(&fs)) > 0) {
+		while ((!count || seen < count) && (line = fstream_line(&fs))) {
 			struct kv_line l;
 
-			*nl = '\0';
-			kv_parse_line(s, &l);
+			kv_parse_line(line, &l);
 			if (kv_is_data(&l) && !event_selected(&l)) {
 				/* not one of --class LIST */
 			} else if (kv_is_data(&l)) {
@@ -341,16 +287,16 @@ static int stream(pid_t pid, uint64_t count)
 				printf("%s%s%s\n", col(C_DIM), l.comment, col(C_RESET));
 			}
 			free(l.kv);
-			s = nl + 1;
 		}
-		len -= s - buf;
-		memmove(buf, s, len);
 		if (fflush(stdout) || stdout_closed())
 			break;
 	}
-	free(buf);
-	close(fd);
-	return EXIT_OK;
+	if (ret < 0)
+		p_err("%s: %s", fs.path, strerror(-ret));
+	else if (fs.exited)
+		ended("the traced process exited");
+	fstream_close(&fs);
+	return ret < 0 ? EXIT_ERR : EXIT_OK;
 }
 
 /* One reading of a target's counters; rows point into stats. */

@@ -296,15 +296,11 @@ int do_unload(int argc, char **argv)
 	static const struct option opts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
 	struct kmod_module *mod = NULL;
 	struct kmod_ctx *ctx;
-	int opt, ret, rc = EXIT_ERR;
+	int ret, rc = EXIT_ERR;
 
-	while ((opt = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		ret = cmd_common_opt("unload", opt, argv);
-		if (ret >= 0)
-			return ret;
-	}
-	if (optind < argc)
-		return cmd_usage_err("unload", "unexpected argument '%s'", argv[optind]);
+	ret = cmd_preamble("unload", argc, argv, ":jh", opts, NULL, NULL, NULL, NULL, NULL);
+	if (ret >= 0)
+		return ret;
 	ctx = kmod_ctx_quiet();
 	if (!ctx || kmod_module_new_from_name(ctx, MMU_MODNAME, &mod) < 0) {
 		p_err("libkmod: cannot create a context");
@@ -380,16 +376,12 @@ int do_status(int argc, char **argv)
 	pid_t *pids = NULL;
 	size_t npids = 0, i;
 	char follow[16], comm[64];
-	int opt, ret, st = -ENOENT, refcnt = -1;
+	int ret, st = -ENOENT, refcnt = -1;
 	bool reachable;
 
-	while ((opt = getopt_long(argc, argv, ":o:jh", opts, NULL)) != -1) {
-		ret = cmd_common_opt("status", opt, argv);
-		if (ret >= 0)
-			return ret;
-	}
-	if (optind < argc)
-		return cmd_usage_err("status", "unexpected argument '%s'", argv[optind]);
+	ret = cmd_preamble("status", argc, argv, ":o:jh", opts, NULL, NULL, NULL, NULL, NULL);
+	if (ret >= 0)
+		return ret;
 	ctx = kmod_ctx_quiet();
 	if (ctx && !kmod_module_new_from_name(ctx, MMU_MODNAME, &mod)) {
 		st = kmod_module_get_initstate(mod);

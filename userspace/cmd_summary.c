@@ -19,6 +19,28 @@ static bool is_row(const struct kv_line *l)
 	return l->n > 1 && l->kv[0].key[0] && parse_u64(l->kv[0].val, &v);
 }
 
+/*
+ * The next table from line @from: rows with the same selector (the first
+ * key), lines [*start, *end).  False when there is none.
+ */
+static bool next_table(const struct kv_doc *doc, size_t from, size_t *start, size_t *end)
+{
+	const struct kv_line *l = doc->lines;
+	size_t i = from, k;
+
+	while (i < doc->n && (!kv_is_data(&l[i]) || !is_row(&l[i])))
+		i++;
+	if (i == doc->n)
+		return false;
+	k = i + 1;
+	while (k < doc->n && kv_is_data(&l[k]) && is_row(&l[k]) &&
+	       !strcmp(l[k].kv[0].key, l[i].kv[0].key))
+		k++;
+	*start = i;
+	*end = k;
+	return true;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -232,15 +254,9 @@ static void print_text(pid_t pid, const struct kv_doc *doc)
 		}
 	}
 	/* Tables a later module version may add (selector=NAME ...). */
-	for (i = 0; i < doc->n; i = k) {
+	for (k = 0; next_table(doc, k, &i, &k);) {
 		const struct kv_line *l = &doc->lines[i];
 
-		k = i + 1;
-		if (!kv_is_data(l) || !is_row(l))
-			continue;
-		while (k < doc->n && kv_is_data(&doc->lines[k]) && is_row(&doc->lines[k]) &&
-		       !strcmp(doc->lines[k].kv[0].key, l->kv[0].key))
-			k++;
 		printf("\n%s  %-10s", col(C_BOLD), l->kv[0].key);
 		for (j = 1; j < l->n; j++)
 			printf(" %20s", l->kv[j].key);
@@ -277,15 +293,9 @@ static void print_json(pid_t pid, const struct kv_doc *doc)
 			jw_kv_value(w, l->kv[j].val);
 		}
 	}
-	for (i = 0; i < doc->n; i = k) {
+	for (k = 0; next_table(doc, k, &i, &k);) {
 		const struct kv_line *l = &doc->lines[i];
 
-		k = i + 1;
-		if (!kv_is_data(l) || !is_row(l))
-			continue;
-		while (k < doc->n && kv_is_data(&doc->lines[k]) && is_row(&doc->lines[k]) &&
-		       !strcmp(doc->lines[k].kv[0].key, l->kv[0].key))
-			k++;
 		snprintf(name, sizeof(name), "by_%s", l->kv[0].key);
 		jw_key(w, name);
 		jw_arr_begin(w);

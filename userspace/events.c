@@ -5,12 +5,8 @@
  * file of saved stream lines (--from FILE), with the lost= lines kept in
  * their place.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "mmuscope.h"
 
 static void events_add_line(struct fevents *e, struct kv_line *l)
@@ -46,18 +42,24 @@ static void events_add_line(struct fevents *e, struct kv_line *l)
 	ev->class = xstrdup(kv_get(l, "class") ?: "all");
 }
 
+/* One line of the stream, its '\n' cut off. */
+static void events_add_text(struct fevents *e, char *text)
+{
+	struct kv_line l;
+
+	kv_parse_line(text, &l);
+	events_add_line(e, &l);
+	free(l.kv);
+}
+
 /* Split @buf into lines; returns how much of it was consumed. */
 static size_t events_add_buf(struct fevents *e, char *buf, size_t len)
 {
 	char *s = buf, *nl;
 
 	while ((size_t)(s - buf) < len && (nl = memchr(s, '\n', len - (s - buf)))) {
-		struct kv_line l;
-
 		*nl = '\0';
-		kv_parse_line(s, &l);
-		events_add_line(e, &l);
-		free(l.kv);
+		events_add_text(e, s);
 		s = nl + 1;
 	}
 	return s - buf;
@@ -91,55 +93,16 @@ int events_read_file(const char *path, struct fevents *e)
  */
 int events_collect(pid_t pid, double duration, struct fevents *e)
 {
-	char path[4096], *buf;
-	size_t len = 0, cap = 65536, used;
-	double end = mono_now() + duration;
-	bool draining = false;
-	ssize_t n;
-	int fd;
+	struct fstream fs;
+	char *line;
 
 	memset(e, 0, sizeof(*e));
-	mmu_target_path(pid, "faults", path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == EBUSY)
-			p_err("%s: another reader has the stream open (one at a time)", path);
-		else if (errno == ENOENT)
-			p_err("%s: no fault stream (module without fault tracing?)", path);
-		else
-			p_err("%s: %s", path, strerror(errno));
+	if (fstream_open(&fs, pid, mono_now() + duration))
 		return -1;
-	}
-	buf = xmalloc(cap);
-	while (!mmu_stop) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-		if (len + 1 >= cap) {
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			if (draining || mono_now() >= end)
-				break;
-			if (!target_alive(pid)) {
-				draining = true;	/* one more read for its last events */
-				continue;
-			}
-			poll(&pfd, 1, 200);
-			continue;
-		}
-		if (n <= 0)
-			break;	/* end of file (target removed), ESRCH (exited) */
-		len += n;
-		used = events_add_buf(e, buf, len);
-		len -= used;
-		memmove(buf, buf + used, len);
-	}
-	free(buf);
-	close(fd);
+	while (fstream_next(&fs) > 0)	/* a failed read ends it, too */
+		while ((line = fstream_line(&fs)))
+			events_add_text(e, line);
+	fstream_close(&fs);
 	return 0;
 }
 

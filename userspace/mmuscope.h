@@ -2,7 +2,7 @@
 /*
  * mmuscope reader: declarations shared by the subcommands.  The layers,
  * each using only those before it: json.h, kv.h (leaves) < util.c <
- * dbgfs.c < fault_table.c, cmd.c < cmd_*.c < main.c.
+ * dbgfs.c < stream.c < fault_table.c, cmd.c < cmd_*.c < main.c.
  */
 #ifndef MMUSCOPE_READER_H
 #define MMUSCOPE_READER_H
@@ -87,6 +87,23 @@ int output_open(const char *path);	/* -o FILE: stdout to FILE.tmp.PID */
 int output_finish(int rc);		/* rename on success, else drop */
 const char *lockdown_mode(char *buf, size_t size);
 uint64_t base_page_size(void);	/* of the data read */
+
+/* --- stream.c: a target's fault stream, read in complete lines --- */
+struct fstream {
+	char path[4096];	/* <pid>/faults, for messages */
+	double deadline;	/* mono_now() to end at; 0: none */
+	bool stdout_ends;	/* end when stdout is closed, too */
+	bool exited;		/* ended: the target exited, its last events read */
+	pid_t pid;
+	int fd;
+	char *buf;
+	size_t len, cap, pos;	/* bytes read, the next line at pos */
+	bool draining;		/* the target has exited: one more read */
+};
+int fstream_open(struct fstream *s, pid_t pid, double deadline);	/* 0, or -1 after p_err */
+int fstream_next(struct fstream *s);	/* 1: read some, 0: the end, or -errno */
+char *fstream_line(struct fstream *s);	/* a complete line; NULL: none left */
+void fstream_close(struct fstream *s);
 
 /* --- fault_table.c: fault_stats rows, fault_hist buckets (faults, run, prom) --- */
 struct fstat_row {
