@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mapstorm - does a guest kill threads that remap memory concurrently?
+ * mapstorm - the remapping load of walk.munmap_mremap_stress, alone.
  *
  * Each round forks a child whose two threads map, touch, mremap, mprotect,
  * partly unmap, MADV_DONTNEED and unmap small anonymous regions, each only
  * its own, as fast as they can: the load of walk.munmap_mremap_stress,
- * from selftests/mapstorm.h.
- * Nothing in it may fault: a child that dies before the round ends is a
- * defect of the machine, not of the program.  mmuscope is not involved.
- *
- * Under QEMU 7.2's multi-threaded TCG on arm64 guests children die of
- * SIGSEGV now and then; with single-threaded TCG, and natively, never
- * (docs/testing.md "Known limits of the test setup").
+ * from selftests/mapstorm.h.  mmuscope is not involved.
+ * Nothing in it may fault: a child that dies before the round ends means
+ * a race in the load (as the one fixed in mapstorm.h on 2026-12-01) or a
+ * defect of the machine (docs/testing.md "Known limits of the test setup").
  *
  * usage: mapstorm [ROUNDS [SECONDS]]   (default 10 rounds of 8 s)
  * Exit status: 0 when no child died, 1 otherwise, 2 on bad usage.

@@ -3,7 +3,9 @@
  * The remapping load of walk.munmap_mremap_stress, shared with
  * bench/mapstorm (which runs it without mmuscope): a thread that maps,
  * touches, mremaps, mprotects, partly unmaps, MADV_DONTNEEDs and unmaps
- * small anonymous regions of its own, forever.  Nothing in it may fault.
+ * small anonymous regions of its own, forever.  Nothing in it may fault:
+ * a thread never unmaps an address it gave back (another thread may hold
+ * it by then).
  * @arg is the thread's rand_r seed.
  */
 #ifndef MMUSCOPE_MAPSTORM_H
@@ -49,7 +51,21 @@ static void *mapstorm_thread(void *arg)
 			mprotect(p, len / 2, PROT_READ);
 			break;
 		case 2:
-			munmap(p + len / 2, page);
+			/*
+			 * Punch a hole, then unmap only what is left: the
+			 * hole is free address space at once, the other
+			 * thread's next mmap() may get it, and unmapping
+			 * [p, p + len) whole would take that mapping away
+			 * under the other thread (a SIGSEGV in its touch).
+			 */
+			if (len > page) {
+				size_t half = len / page / 2 * page;
+
+				munmap(p + half, page);
+				munmap(p, half);
+				munmap(p + half + page, len - half - page);
+				continue;
+			}
 			break;
 		default:
 			madvise(p, len, MADV_DONTNEED);
