@@ -35,8 +35,8 @@ struct mmu_fault_slot *mmu_slot_find(struct mmu_fault_target *f)
  * Take a free slot for current.  A slot is never taken from another task:
  * its owner frees it when its fault ends, when it faults again after a
  * fault that ended on a path we do not hook (counted unpaired), or when
- * it exits (fault_hooks.c's mmu_tp_exit).  So a live fault keeps its slot, whatever the
- * clocks of two CPUs say.
+ * it exits (fault_hooks.c's mmu_tp_exit).  So a live fault keeps its
+ * slot, whatever the clocks of two CPUs say.
  */
 struct mmu_fault_slot *mmu_slot_claim(struct mmu_fault_target *f)
 {

@@ -25,7 +25,8 @@
 
 static inline bool mmu_walk_injected_eagain(int tries)
 {
-	return tries < MMU_WALK_INJECT_EAGAIN;
+	/* Folds to false in normal builds: nothing on the probes' path. */
+	return MMU_WALK_INJECT_EAGAIN && tries < MMU_WALK_INJECT_EAGAIN;
 }
 
 /* Entries in one table of @level (1 where it is folded at build time). */
