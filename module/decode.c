@@ -22,6 +22,24 @@ const char * const mmu_level_names[] = {
 
 static_assert(ARRAY_SIZE(mmu_level_names) == MMU_NR_LEVELS);
 
+/* mmu_size_name() of each level's size, for the per-run formatters. */
+static char mmu_level_size_names[MMU_NR_LEVELS][8] __ro_after_init;
+
+const char *mmu_level_size_name(enum mmu_level level)
+{
+	return mmu_level_size_names[level];
+}
+
+void __init mmu_decode_init(void)
+{
+	int l;
+
+	for (l = 0; l < MMU_NR_LEVELS; l++)
+		mmu_size_name(mmu_level_size_names[l],
+			      sizeof(mmu_level_size_names[l]),
+			      mmu_level_size(l));
+}
+
 const char * const mmu_nflag_names[] = {
 	[MMU_NF_R] = "r",
 	[MMU_NF_W] = "w",
@@ -54,19 +72,72 @@ const char * const mmu_kind_keys[] = {
 
 static_assert(ARRAY_SIZE(mmu_kind_keys) == MMU_NR_KINDS);
 
+/**
+ * mmu_buf_num() - append @v, in hex ("0x...") or decimal
+ * @s:		buffer
+ * @v:		value
+ * @hex:	hex with "0x" (else decimal)
+ *
+ * The per-run fields of maps are formatted here rather than by
+ * seq_buf_printf(): vsnprintf()'s format parsing was most of the cost of a
+ * maps read (docs/benchmarks.md, "maps formatting").
+ */
+void mmu_buf_num(struct seq_buf *s, u64 v, bool hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned int n = 1;
+	u64 t;
+	char *p;
+
+	if (hex) {
+		mmu_buf_lit(s, "0x");
+		n = v ? DIV_ROUND_UP(fls64(v), 4) : 1;
+	} else {
+		for (t = v; t >= 10; t /= 10)
+			n++;
+	}
+	/* Room for the digits and the NUL the caller adds. */
+	if (s->len + n >= s->size) {
+		seq_buf_set_overflow(s);
+		return;
+	}
+	s->len += n;
+	p = s->buffer + s->len;
+	if (!hex) {
+		do {
+			*--p = '0' + v % 10;
+			v /= 10;
+		} while (--n);
+		return;
+	}
+	/* Two digits a step, the low byte first. */
+	for (; n >= 2; n -= 2, v >>= 8) {
+		*--p = digits[v & 15];
+		*--p = digits[(v >> 4) & 15];
+	}
+	if (n)
+		*--p = digits[v & 15];
+}
+
 /* "4K", "2M", "1G", "16K", "32M", "512G": the largest exact unit. */
 int mmu_size_name(char *buf, size_t size, unsigned long bytes)
 {
 	static const char units[] = "KMGTP";
+	struct seq_buf s;
 	int i = -1;
 
 	while (bytes >= 1024 && !(bytes & 1023) && i < 4) {
 		bytes >>= 10;
 		i++;
 	}
-	if (i < 0)
-		return scnprintf(buf, size, "%lu", bytes);
-	return scnprintf(buf, size, "%lu%c", bytes, units[i]);
+	seq_buf_init(&s, buf, size);
+	mmu_buf_num(&s, bytes, false);
+	if (i >= 0)
+		mmu_buf_mem(&s, &units[i], 1);
+	if (!size)
+		return 0;
+	buf[min_t(size_t, s.len, size - 1)] = '\0';
+	return min_t(size_t, s.len, size - 1);
 }
 
 /* Page frames with a struct page are anon or file; the rest are special. */
@@ -187,18 +258,20 @@ void mmu_decode_pud(pud_t pud, struct mmu_entry *e)
 /* "flags=r,w,u" or "flags=-" (comma-separated, README order). */
 void mmu_nflags_print(struct seq_buf *s, unsigned int nflags)
 {
-	const char *sep = "";
+	bool first = true;
 	int i;
 
-	seq_buf_printf(s, " flags=");
+	mmu_buf_lit(s, " flags=");
 	if (!nflags) {
-		seq_buf_printf(s, "-");
+		mmu_buf_lit(s, "-");
 		return;
 	}
 	for (i = 0; i < MMU_NR_NFLAGS; i++) {
 		if (nflags & BIT(i)) {
-			seq_buf_printf(s, "%s%s", sep, mmu_nflag_names[i]);
-			sep = ",";
+			if (!first)
+				mmu_buf_lit(s, ",");
+			mmu_buf_puts(s, mmu_nflag_names[i]);
+			first = false;
 		}
 	}
 }

@@ -8,9 +8,9 @@
 #define _MMUSCOPE_DECODE_H
 
 #include <linux/mm.h>
+#include <linux/seq_buf.h>
+#include <linux/string.h>
 #include <linux/types.h>
-
-struct seq_buf;
 
 enum mmu_level {
 	MMU_PGD,
@@ -149,6 +149,54 @@ static inline unsigned long mmu_level_size(enum mmu_level level)
 }
 
 int mmu_size_name(char *buf, size_t size, unsigned long bytes);
+const char *mmu_level_size_name(enum mmu_level level);
+void mmu_decode_init(void);
+
+/*
+ * Appenders of the per-line formatters (maps has one line per run, and
+ * seq_buf_printf() was most of its cost).  seq_buf_puts() is not exported
+ * on every kernel of the matrix; these append the same way, keeping room
+ * for a NUL, and a full buffer marks the seq_buf overflowed.
+ */
+static inline void mmu_buf_puts(struct seq_buf *s, const char *str)
+{
+	char *p, *end;
+
+	if (s->len >= s->size) {	/* overflowed, or no buffer */
+		seq_buf_set_overflow(s);
+		return;
+	}
+	/*
+	 * Byte by byte, through locals: the strings are a few characters
+	 * long, and the stores through a char pointer would otherwise make
+	 * the compiler reload and store s->len for each one.
+	 */
+	p = s->buffer + s->len;
+	end = s->buffer + s->size - 1;	/* room for the NUL */
+	while (*str && p < end)
+		*p++ = *str++;
+	if (*str)
+		seq_buf_set_overflow(s);
+	else
+		s->len = p - s->buffer;
+}
+
+/* Append @len bytes; with a constant @len the copy is a few moves. */
+static __always_inline void mmu_buf_mem(struct seq_buf *s, const char *mem,
+					size_t len)
+{
+	if (s->len + len < s->size) {	/* room for the NUL too */
+		memcpy(s->buffer + s->len, mem, len);
+		s->len += len;
+	} else {
+		seq_buf_set_overflow(s);
+	}
+}
+
+/* Append a string literal. */
+#define mmu_buf_lit(s, lit)	mmu_buf_mem(s, "" lit, sizeof(lit) - 1)
+
+void mmu_buf_num(struct seq_buf *s, u64 v, bool hex);
 void mmu_nflags_print(struct seq_buf *s, unsigned int nflags);
 void mmu_hwflags_print(struct seq_buf *s, enum mmu_fmt fmt, u64 raw);
 void mmu_entry_print_nonpresent(struct seq_buf *s, const struct mmu_entry *e);

@@ -8,6 +8,7 @@
 #include <linux/seq_file.h>
 #include <linux/utsname.h>
 #include "compat.h"
+#include "decode.h"
 #include "mmuscope.h"
 
 static int target_pid;
@@ -120,6 +121,7 @@ static int __init mmuscope_init(void)
 	struct mmu_target *t;
 	int ret;
 
+	mmu_decode_init();
 	mmu_debugfs_root = debugfs_create_dir("mmuscope", NULL);
 	if (IS_ERR(mmu_debugfs_root)) {
 		pr_err("debugfs is not available (%ld); is it disabled or locked down?\n",

@@ -24,10 +24,9 @@
  * @t:		target (referenced by ->open)
  * @c:		listing cursor; its mm is referenced and locked from ->start
  *		to ->stop only
- * @out_pos:	seq_file index of @c.out
+ * @out_pos:	seq_file index of *@c.out
  * @next_pos:	index of the run mmu_maps_next() produces next
- * @have_out:	@c.out is valid
- * @line:	formatting buffer
+ * @have_out:	@c.out is valid (until the next mmu_maps_next())
  */
 struct mmu_maps_priv {
 	struct mmu_target *t;
@@ -35,16 +34,15 @@ struct mmu_maps_priv {
 	loff_t out_pos;
 	loff_t next_pos;
 	bool have_out;
-	char line[MMU_RUN_LINE_MAX];
 };
 
-/* Make @p->c.out the run at index @pos: NULL at the end, or ERR_PTR. */
+/* Make *@p->c.out the run at index @pos: NULL at the end, or ERR_PTR. */
 static void *mmu_maps_seek(struct mmu_maps_priv *p, loff_t pos)
 {
 	int ret;
 
 	if (p->have_out && p->out_pos == pos)
-		return &p->c.out;
+		return (void *)p->c.out;
 	if (pos < p->next_pos) {
 		/* A new read from the start (or a seek back): walk again. */
 		mmu_maps_reset(&p->c);
@@ -60,7 +58,7 @@ static void *mmu_maps_seek(struct mmu_maps_priv *p, loff_t pos)
 		p->out_pos = p->next_pos++;
 		p->have_out = true;
 	}
-	return &p->c.out;
+	return (void *)p->c.out;
 }
 
 /* Context: takes a reference on the mm and mmap_read_lock until ->stop. */
@@ -99,11 +97,18 @@ static void mmu_maps_stop(struct seq_file *m, void *v)
 static int mmu_maps_show(struct seq_file *m, void *v)
 {
 	struct mmu_maps_priv *p = m->private;
+	size_t size;
+	char *buf;
 
 	if (p->out_pos == 0)
 		seq_printf(m, "# mmuscope maps format=%d\n", MMUSCOPE_FORMAT);
-	mmu_run_format(p->line, sizeof(p->line), v);
-	seq_puts(m, p->line);
+	/*
+	 * Format in place: a line that does not fit marks the buffer
+	 * overflowed, and seq_read_iter() shows the run again in a flushed
+	 * (or larger) buffer.
+	 */
+	size = seq_get_buf(m, &buf);
+	seq_commit(m, mmu_run_format(buf, size, v));
 	return 0;
 }
 
@@ -167,7 +172,7 @@ void mmu_maps_dump(struct mmu_target *t)
 	while ((ret = mmu_maps_next(c)) > 0) {
 		if (runs++ >= MMU_DUMP_MAX_RUNS)
 			continue;	/* count the rest */
-		mmu_run_format(line, MMU_RUN_LINE_MAX, &c->out);
+		mmu_run_format(line, MMU_RUN_LINE_MAX, c->out);
 		pr_info("target %d: %s", t->nr, line);
 	}
 	if (runs > MMU_DUMP_MAX_RUNS)

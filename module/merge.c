@@ -71,6 +71,16 @@ void mmu_vma_info_fill(struct vm_area_struct *vma, struct mmu_vma_info *vi)
 	mmu_vma_set_name(vi, name);
 }
 
+/* Copy a VMA name (NUL-terminated within MMU_VMA_NAME_MAX): a short loop. */
+static void mmu_name_copy(char *to, const char *from)
+{
+	char *end = to + MMU_VMA_NAME_MAX - 1;
+
+	while (*from && to < end)
+		*to++ = *from++;
+	*to = '\0';
+}
+
 static void mmu_run_start(struct mmu_run *r, const struct mmu_entry *e,
 			  unsigned long addr, const struct mmu_vma_info *vi)
 {
@@ -87,7 +97,7 @@ static void mmu_run_start(struct mmu_run *r, const struct mmu_entry *e,
 	r->backing = vi->backing;
 	r->pte_fast = e->level == MMU_PTE && e->kind == MMU_K_PRESENT;
 	r->next_raw = e->raw + PAGE_SIZE;
-	strscpy(r->vma, vi->name, sizeof(r->vma));
+	mmu_name_copy(r->vma, vi->name);
 }
 
 /*
@@ -101,6 +111,13 @@ static void mmu_run_grow(struct mmu_run *r, unsigned long size,
 	r->pages++;
 	r->next += step;
 	r->next_raw = raw + PAGE_SIZE;
+}
+
+/* *@to = *@from, without the unused tail of the VMA name. */
+static void mmu_run_copy(struct mmu_run *to, const struct mmu_run *from)
+{
+	memcpy(to, from, offsetof(struct mmu_run, vma));
+	mmu_name_copy(to->vma, from->vma);
 }
 
 /* Does @e, at @addr in VMA @vi, extend run @r? */
@@ -155,7 +172,7 @@ bool mmu_merge_note(struct mmu_merger *mg, const struct mmu_entry *e,
 		return false;
 	}
 	if (mg->have)
-		*out = *r;
+		mmu_run_copy(out, r);
 	mmu_run_start(r, e, addr, vi);
 	if (mg->have)
 		return true;
@@ -168,37 +185,61 @@ bool mmu_merge_flush(struct mmu_merger *mg, struct mmu_run *out)
 {
 	if (!mg->have)
 		return false;
-	*out = mg->cur;
+	mmu_run_copy(out, &mg->cur);
 	mg->have = false;
 	return true;
 }
 
-/* One maps line (README.md, "PID/maps"), newline-terminated. */
-void mmu_run_format(char *buf, size_t size, const struct mmu_run *r)
+/**
+ * mmu_run_format() - one maps line (docs/design.md), newline-terminated
+ * @buf:	output, NUL-terminated when @size > 0
+ * @size:	size of @buf
+ * @r:		the run
+ *
+ * Return: the length of the line, or -1 when it did not fit (@buf then
+ * holds as much of it as fits, still ending in a newline if @size > 1).
+ */
+int mmu_run_format(char *buf, size_t size, const struct mmu_run *r)
 {
 	const struct mmu_entry *e = &r->first;
 	struct seq_buf s;
-	char psz[16];
 
 	seq_buf_init(&s, buf, size);
-	mmu_size_name(psz, sizeof(psz), mmu_level_size(e->level));
-	seq_buf_printf(&s, "start=0x%lx end=0x%lx pages=%lu pagesize=%s level=%s",
-		       r->start, r->end, r->pages, psz,
-		       mmu_level_names[e->level]);
-	if (e->kind == MMU_K_PRESENT)
-		seq_buf_printf(&s, " pfn=0x%lx", e->pfn);
-	else
-		mmu_entry_print_nonpresent(&s, e);
-	mmu_nflags_print(&s, e->nflags);
-	seq_buf_printf(&s, " raw=0x%llx vma=%s backing=%s\n", e->raw, r->vma,
-		       r->backing);
-	/* seq_buf leaves a truncated line unterminated: end it anyway. */
-	if (seq_buf_has_overflowed(&s) && size > 1) {
-		buf[size - 2] = '\n';
-		buf[size - 1] = '\0';
+	/* One line per run: no vsnprintf() here (mmu_buf_num()). */
+	mmu_buf_lit(&s, "start=");
+	mmu_buf_num(&s, r->start, true);
+	mmu_buf_lit(&s, " end=");
+	mmu_buf_num(&s, r->end, true);
+	mmu_buf_lit(&s, " pages=");
+	mmu_buf_num(&s, r->pages, false);
+	mmu_buf_lit(&s, " pagesize=");
+	mmu_buf_puts(&s, mmu_level_size_name(e->level));
+	mmu_buf_lit(&s, " level=");
+	mmu_buf_puts(&s, mmu_level_names[e->level]);
+	if (e->kind == MMU_K_PRESENT) {
+		mmu_buf_lit(&s, " pfn=");
+		mmu_buf_num(&s, e->pfn, true);
 	} else {
-		buf[min_t(size_t, s.len, size - 1)] = '\0';
+		mmu_entry_print_nonpresent(&s, e);
 	}
+	mmu_nflags_print(&s, e->nflags);
+	mmu_buf_lit(&s, " raw=");
+	mmu_buf_num(&s, e->raw, true);
+	mmu_buf_lit(&s, " vma=");
+	mmu_buf_puts(&s, r->vma);
+	mmu_buf_lit(&s, " backing=");
+	mmu_buf_puts(&s, r->backing);
+	mmu_buf_lit(&s, "\n");
+	if (!seq_buf_has_overflowed(&s)) {
+		buf[s.len] = '\0';	/* the appenders kept room for it */
+		return s.len;
+	}
+	/* seq_buf leaves a truncated line unterminated: end it anyway. */
+	if (size > 1)
+		buf[size - 2] = '\n';
+	if (size)
+		buf[size - 1] = '\0';
+	return -1;
 }
 
 /* Walker callbacks of the maps listing. */
@@ -218,7 +259,10 @@ static int mmu_maps_note(struct mmu_walk *w, const struct mmu_entry *e,
 {
 	struct mmu_maps_cursor *c = w->private;
 
-	return mmu_merge_note(&c->mg, e, addr, &c->vi, &c->out) ? 1 : 0;
+	if (!mmu_merge_note(&c->mg, e, addr, &c->vi, &c->q[c->qn]))
+		return 0;
+	/* Stop the walk when the batch is full. */
+	return ++c->qn == MMU_MAPS_BATCH;
 }
 
 /*
@@ -249,7 +293,28 @@ static int mmu_maps_pte_range(pte_t *ptep, unsigned long addr,
 			continue;
 		if (fast && r->end == addr && pte_val(pte) == r->next_raw &&
 		    pte_pfn(pte) == r->next) {
-			mmu_run_grow(r, PAGE_SIZE, 1, pte_val(pte));
+			u64 raw = pte_val(pte);
+			unsigned long pfn = r->next, n = 0;
+
+			/*
+			 * The whole streak in locals, stored once: most of
+			 * a dense table extends one run.  The PTE that ends
+			 * the streak is read again by the outer loop.
+			 */
+			do {
+				n++;
+				raw += PAGE_SIZE;
+				pfn++;
+				if (addr + n * PAGE_SIZE >= end)
+					break;
+				pte = ptep_get(ptep + n);
+			} while (pte_val(pte) == raw && pte_pfn(pte) == pfn);
+			r->end += n * PAGE_SIZE;
+			r->pages += n;
+			r->next = pfn;
+			r->next_raw = raw;
+			ptep += n - 1;
+			addr += (n - 1) * PAGE_SIZE;
 			continue;
 		}
 		mmu_decode_pte(pte, &e);
@@ -301,21 +366,25 @@ void mmu_maps_reset(struct mmu_maps_cursor *c)
 	c->vi.start = 0;
 	c->vi.end = 0;
 	c->vi.name[0] = '\0';
+	c->qn = 0;
+	c->qi = 0;
+	c->out = NULL;
 }
 
 /**
  * mmu_maps_next() - produce the next run of a maps listing
  * @c:	cursor; @c->mm referenced and read-locked (@c->locked)
  *
- * Walks from @c->resume until the merger completes a run, so one call
- * costs the tables up to the next run boundary, and state between calls is
- * a few hundred bytes whatever the size of the target.  Between calls the
+ * Hands out the runs of the last walk one per call; when they are used up,
+ * walks from @c->resume until the merger completes MMU_MAPS_BATCH runs (or
+ * the address space ends).  State between calls is a few KiB whatever the
+ * size of the target.  Between calls the
  * caller may drop mmap_lock: the listing then continues at @c->resume
  * under the VMAs found after retaking it.
  *
  * Context: process context; may drop and retake mmap_lock (see
  * mmu_walk_vmas()).
- * Return: 1 with the run in @c->out, 0 at the end, -EINTR (lock lost:
+ * Return: 1 with the run in *@c->out, 0 at the end, -EINTR (lock lost:
  * @c->locked is false) or another negative error.
  */
 int mmu_maps_next(struct mmu_maps_cursor *c)
@@ -329,16 +398,28 @@ int mmu_maps_next(struct mmu_maps_cursor *c)
 	};
 	int err;
 
-	if (c->done)
-		return 0;
-	err = mmu_walk_vmas(&w, c->resume, TASK_SIZE_MAX);
-	c->locked = w.locked;
-	if (err > 0) {
-		c->resume = w.resume;
-		return 1;
+	for (;;) {
+		if (c->qi < c->qn) {
+			c->out = &c->q[c->qi++];
+			return 1;
+		}
+		c->qn = 0;
+		c->qi = 0;
+		if (c->done)
+			return 0;
+		err = mmu_walk_vmas(&w, c->resume, TASK_SIZE_MAX);
+		c->locked = w.locked;
+		if (err < 0) {
+			c->qn = 0;	/* the listing fails as a whole */
+			return err;
+		}
+		if (err > 0) {
+			c->resume = w.resume;
+			continue;
+		}
+		/* A walk that ends stopped short of a full batch. */
+		c->done = true;
+		if (mmu_merge_flush(&c->mg, &c->q[c->qn]))
+			c->qn++;
 	}
-	if (err < 0)
-		return err;
-	c->done = true;
-	return mmu_merge_flush(&c->mg, &c->out) ? 1 : 0;
 }

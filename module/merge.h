@@ -46,7 +46,7 @@ struct mmu_run {
 	const char *backing;
 	u64 next_raw;		/* the raw PTE that would extend the run ... */
 	bool pte_fast;		/* ... when it is a run of present PTEs */
-	char vma[MMU_VMA_NAME_MAX];
+	char vma[MMU_VMA_NAME_MAX];	/* last: mmu_run_copy() */
 };
 
 struct mmu_merger {
@@ -61,7 +61,7 @@ bool mmu_merge_flush(struct mmu_merger *mg, struct mmu_run *out);
 
 /* Longest line mmu_run_format() writes, with its newline. */
 #define MMU_RUN_LINE_MAX	(MMU_VMA_NAME_MAX + 256)
-void mmu_run_format(char *buf, size_t size, const struct mmu_run *r);
+int mmu_run_format(char *buf, size_t size, const struct mmu_run *r);
 
 /**
  * struct mmu_maps_cursor - position of a maps listing between runs
@@ -71,8 +71,16 @@ void mmu_run_format(char *buf, size_t size, const struct mmu_run *r);
  * @done:	the walk reached the end; only the flush is left
  * @mg:		merger state (the pending run)
  * @vi:		current VMA
- * @out:	the run mmu_maps_next() produced
+ * @q:		runs completed by the last walk, in order
+ * @qn:		number of runs in @q
+ * @qi:		next run of @q to hand out
+ * @out:	the run mmu_maps_next() produced (in @q)
+ *
+ * One walk completes up to MMU_MAPS_BATCH runs before it stops, so that
+ * the descent from the PGD and the VMA lookup of a restart are paid once
+ * per batch, not once per run.
  */
+#define MMU_MAPS_BATCH	8
 struct mmu_maps_cursor {
 	struct mm_struct *mm;
 	unsigned long resume;
@@ -80,7 +88,10 @@ struct mmu_maps_cursor {
 	bool done;
 	struct mmu_merger mg;
 	struct mmu_vma_info vi;
-	struct mmu_run out;
+	struct mmu_run q[MMU_MAPS_BATCH];
+	unsigned int qn;
+	unsigned int qi;
+	const struct mmu_run *out;
 };
 
 void mmu_maps_reset(struct mmu_maps_cursor *c);
