@@ -3,6 +3,8 @@
  * Timing primitives for scripts/bench, each printing key=value results:
  *   readbench file PATH N               read PATH whole, N times
  *   readbench pagemap PID START END N   read PID's pagemap over [START,END)
+ *   readbench pair PATH PID START END N both, alternately (file_median_ns=,
+ *                                       pagemap_median_ns=)
  *   readbench xlate PID START END M     M random pages: the module's
  *                                       translate file (one O_RDWR descriptor:
  *                                       pwrite + pread; and the shell way:
@@ -55,35 +57,68 @@ static unsigned long long num(const char *s)
 	return v;
 }
 
-static int bench_file(const char *path, int n)
+/* Read @path whole once: ns taken, 0 on error (reported). */
+static uint64_t read_file_once(const char *path, size_t *bytes)
 {
 	static char buf[1 << 20];
+	uint64_t t0 = now_ns();
+	int fd = open(path, O_RDONLY);
+	ssize_t r;
+
+	if (fd < 0)
+		return perror(path), 0;
+	*bytes = 0;
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		*bytes += r;
+	close(fd);
+	if (r < 0)
+		return perror(path), 0;
+	return now_ns() - t0;
+}
+
+/* Read PID's pagemap over [start, end) once, counting present pages. */
+static uint64_t read_pagemap_once(const char *path, uint64_t start,
+				  uint64_t end, uint64_t *present)
+{
+	static uint64_t buf[8192];
+	long psz = sysconf(_SC_PAGESIZE);
+	uint64_t t0 = now_ns(), va;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return perror(path), 0;
+	*present = 0;
+	for (va = start; va < end; va += sizeof(buf) / 8 * psz) {
+		uint64_t pages = (end - va) / psz, j;
+		ssize_t r;
+
+		if (pages > sizeof(buf) / 8)
+			pages = sizeof(buf) / 8;
+		r = pread(fd, buf, pages * 8, va / psz * 8);
+		if (r != (ssize_t)(pages * 8))
+			return perror("pread pagemap"), close(fd), 0;
+		for (j = 0; j < pages; j++)
+			*present += buf[j] >> 63;
+	}
+	close(fd);
+	return now_ns() - t0;
+}
+
+static int bench_file(const char *path, int n)
+{
 	uint64_t *t = calloc(n, sizeof(*t));
 	size_t bytes = 0;
 	int i;
 
-	for (i = 0; i < n; i++) {
-		uint64_t t0 = now_ns();
-		int fd = open(path, O_RDONLY);
-		ssize_t r;
-
-		if (fd < 0)
-			return perror(path), 1;
-		bytes = 0;
-		while ((r = read(fd, buf, sizeof(buf))) > 0)
-			bytes += r;
-		close(fd);
-		if (r < 0)
-			return perror(path), 1;
-		t[i] = now_ns() - t0;
-	}
+	for (i = 0; i < n; i++)
+		if (!(t[i] = read_file_once(path, &bytes)))
+			return 1;
 	printf("median_ns=%llu bytes=%zu\n", (unsigned long long)median(t, n), bytes);
 	return 0;
 }
 
 static int bench_pagemap(int pid, uint64_t start, uint64_t end, int n)
 {
-	static uint64_t buf[8192];
 	long psz = sysconf(_SC_PAGESIZE);
 	uint64_t *t = calloc(n, sizeof(*t));
 	uint64_t present = 0;
@@ -91,30 +126,40 @@ static int bench_pagemap(int pid, uint64_t start, uint64_t end, int n)
 	int i;
 
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
-	for (i = 0; i < n; i++) {
-		uint64_t t0 = now_ns(), va;
-		int fd = open(path, O_RDONLY);
-
-		if (fd < 0)
-			return perror(path), 1;
-		present = 0;
-		for (va = start; va < end; va += sizeof(buf) / 8 * psz) {
-			uint64_t pages = (end - va) / psz, j;
-			ssize_t r;
-
-			if (pages > sizeof(buf) / 8)
-				pages = sizeof(buf) / 8;
-			r = pread(fd, buf, pages * 8, va / psz * 8);
-			if (r != (ssize_t)(pages * 8))
-				return perror("pread pagemap"), 1;
-			for (j = 0; j < pages; j++)
-				present += buf[j] >> 63;
-		}
-		close(fd);
-		t[i] = now_ns() - t0;
-	}
+	for (i = 0; i < n; i++)
+		if (!(t[i] = read_pagemap_once(path, start, end, &present)))
+			return 1;
 	printf("median_ns=%llu pages=%llu present=%llu\n",
 	       (unsigned long long)median(t, n),
+	       (unsigned long long)((end - start) / psz),
+	       (unsigned long long)present);
+	return 0;
+}
+
+/*
+ * The file and the pagemap read alternately, so that both see the same
+ * moments of the guest (its first seconds after boot are the noisiest).
+ */
+static int bench_pair(const char *file, int pid, uint64_t start, uint64_t end,
+		      int n)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	uint64_t *tf = calloc(n, sizeof(*tf)), *tp = calloc(n, sizeof(*tp));
+	uint64_t present = 0;
+	size_t bytes = 0;
+	char path[64];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	for (i = 0; i < n; i++) {
+		tf[i] = read_file_once(file, &bytes);
+		tp[i] = read_pagemap_once(path, start, end, &present);
+		if (!tf[i] || !tp[i])
+			return 1;
+	}
+	printf("file_median_ns=%llu bytes=%zu pagemap_median_ns=%llu pages=%llu present=%llu\n",
+	       (unsigned long long)median(tf, n), bytes,
+	       (unsigned long long)median(tp, n),
 	       (unsigned long long)((end - start) / psz),
 	       (unsigned long long)present);
 	return 0;
@@ -215,8 +260,10 @@ int main(int argc, char **argv)
 		return bench_file(argv[2], num(argv[3]));
 	if (argc == 6 && !strcmp(argv[1], "pagemap"))
 		return bench_pagemap(num(argv[2]), num(argv[3]), num(argv[4]), num(argv[5]));
+	if (argc == 7 && !strcmp(argv[1], "pair"))
+		return bench_pair(argv[2], num(argv[3]), num(argv[4]), num(argv[5]), num(argv[6]));
 	if (argc == 6 && !strcmp(argv[1], "xlate"))
 		return bench_xlate(num(argv[2]), num(argv[3]), num(argv[4]), num(argv[5]));
-	fprintf(stderr, "usage: readbench file PATH N | pagemap PID START END N | xlate PID START END M\n");
+	fprintf(stderr, "usage: readbench file PATH N | pagemap PID START END N | pair PATH PID START END N | xlate PID START END M\n");
 	return 2;
 }
