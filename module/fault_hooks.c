@@ -68,6 +68,16 @@ static bool mmu_fault_begin(struct mmu_fault_target **fp,
 	return true;
 }
 
+/*
+ * A bench build (-DMMU_FAULT_PROBE_FLOOR=1) attaches every hook but does
+ * nothing in them (the entry handler still arms the return probe): traced
+ * through it, a workload pays only for the attachment itself
+ * (docs/benchmarks.md, "the floor").  0 in every normal build.
+ */
+#ifndef MMU_FAULT_PROBE_FLOOR
+#define MMU_FAULT_PROBE_FLOOR	0
+#endif
+
 /* ri->data of the handle_mm_fault kretprobe. */
 struct mmu_hmf_data {
 	u64 start;
@@ -93,6 +103,8 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct mmu_fault_slot *s;
 	int skip = 1;
 
+	if (MMU_FAULT_PROBE_FLOOR)
+		return 0;
 	/* No regs: GUP on behalf of a syscall, not a page fault. */
 	if (!fregs || !in_task())
 		return 1;
@@ -156,7 +168,7 @@ static int mmu_hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	unsigned int result;
 	u64 now;
 
-	if (!mmu_guard_enter())
+	if (MMU_FAULT_PROBE_FLOOR || !mmu_guard_enter())
 		return 0;
 	rcu_read_lock();
 	t = mmu_fault_lookup();
@@ -222,7 +234,8 @@ static void mmu_tp_page_fault(void *data, unsigned long address,
 	struct mmu_fault_slot *s;
 
 	/* Atomic-context faults never reach handle_mm_fault for current. */
-	if (in_nmi() || !in_task() || address >= TASK_SIZE_MAX)
+	if (MMU_FAULT_PROBE_FLOOR || in_nmi() || !in_task() ||
+	    address >= TASK_SIZE_MAX)
 		return;
 	if (!mmu_guard_enter())
 		return;
