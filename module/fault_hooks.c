@@ -69,9 +69,10 @@ static bool mmu_fault_begin(struct mmu_fault_target **fp,
 }
 
 /*
- * A bench build (-DMMU_FAULT_PROBE_FLOOR=1) attaches every hook but does
+ * Bench builds: -DMMU_FAULT_PROBE_FLOOR=1 attaches every hook but does
  * nothing in them (the entry handler still arms the return probe): traced
- * through it, a workload pays only for the attachment itself
+ * through it, a workload pays only for the attachment itself.  =2 also
+ * finds the target and the slot in each hook, and stops there.
  * (docs/benchmarks.md, "the floor").  0 in every normal build.
  */
 #ifndef MMU_FAULT_PROBE_FLOOR
@@ -103,7 +104,7 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct mmu_fault_slot *s;
 	int skip = 1;
 
-	if (MMU_FAULT_PROBE_FLOOR)
+	if (MMU_FAULT_PROBE_FLOOR == 1)
 		return 0;
 	/* No regs: GUP on behalf of a syscall, not a page fault. */
 	if (!fregs || !in_task())
@@ -113,6 +114,10 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	rcu_read_lock();
 	if (!mmu_fault_begin(&f, &s))
 		goto out;
+	if (MMU_FAULT_PROBE_FLOOR == 2) {
+		skip = 0;
+		goto out;
+	}
 	if (s && s->calls && !s->has_err &&
 	    (s->va != address || s->ip != instruction_pointer(fregs))) {
 		/*
@@ -168,7 +173,7 @@ static int mmu_hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	unsigned int result;
 	u64 now;
 
-	if (MMU_FAULT_PROBE_FLOOR || !mmu_guard_enter())
+	if (MMU_FAULT_PROBE_FLOOR == 1 || !mmu_guard_enter())
 		return 0;
 	rcu_read_lock();
 	t = mmu_fault_lookup();
@@ -176,7 +181,7 @@ static int mmu_hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 		goto out;
 	f = t->faults;
 	s = mmu_slot_find(f);
-	if (!s || !s->busy)
+	if (MMU_FAULT_PROBE_FLOOR == 2 || !s || !s->busy)
 		goto out;
 	now = ktime_get_mono_fast_ns();
 	s->handler_ns += now - d->start;
@@ -234,13 +239,13 @@ static void mmu_tp_page_fault(void *data, unsigned long address,
 	struct mmu_fault_slot *s;
 
 	/* Atomic-context faults never reach handle_mm_fault for current. */
-	if (MMU_FAULT_PROBE_FLOOR || in_nmi() || !in_task() ||
+	if (MMU_FAULT_PROBE_FLOOR == 1 || in_nmi() || !in_task() ||
 	    address >= TASK_SIZE_MAX)
 		return;
 	if (!mmu_guard_enter())
 		return;
 	rcu_read_lock();
-	if (!mmu_fault_begin(&f, &s))
+	if (!mmu_fault_begin(&f, &s) || MMU_FAULT_PROBE_FLOOR == 2)
 		goto out;
 	if (s) {
 		/* The previous fault ended on a path we do not hook. */
