@@ -22,7 +22,7 @@ const char * const mmu_level_names[] = {
 
 static_assert(ARRAY_SIZE(mmu_level_names) == MMU_NR_LEVELS);
 
-/* mmu_size_name() of each level's size, for the per-run formatters. */
+/* mmu_size_name() of each level's size, computed once for maps' lines. */
 static char mmu_level_size_names[MMU_NR_LEVELS][8] __ro_after_init;
 
 const char *mmu_level_size_name(enum mmu_level level)
@@ -80,7 +80,7 @@ static_assert(ARRAY_SIZE(mmu_kind_keys) == MMU_NR_KINDS);
  *
  * The per-run fields of maps are formatted here rather than by
  * seq_buf_printf(): vsnprintf()'s format parsing was most of the cost of a
- * maps read (docs/benchmarks.md, "maps formatting").
+ * maps read (docs/benchmarks.md, "maps: formatting, batches, streaks").
  */
 void mmu_buf_num(struct seq_buf *s, u64 v, bool hex)
 {
@@ -123,21 +123,15 @@ void mmu_buf_num(struct seq_buf *s, u64 v, bool hex)
 int mmu_size_name(char *buf, size_t size, unsigned long bytes)
 {
 	static const char units[] = "KMGTP";
-	struct seq_buf s;
 	int i = -1;
 
 	while (bytes >= 1024 && !(bytes & 1023) && i < 4) {
 		bytes >>= 10;
 		i++;
 	}
-	seq_buf_init(&s, buf, size);
-	mmu_buf_num(&s, bytes, false);
-	if (i >= 0)
-		mmu_buf_mem(&s, &units[i], 1);
-	if (!size)
-		return 0;
-	buf[min_t(size_t, s.len, size - 1)] = '\0';
-	return min_t(size_t, s.len, size - 1);
+	if (i < 0)
+		return scnprintf(buf, size, "%lu", bytes);
+	return scnprintf(buf, size, "%lu%c", bytes, units[i]);
 }
 
 /* Page frames with a struct page are anon or file; the rest are special. */
