@@ -21,7 +21,7 @@ static unsigned int mmu_kind_of_present(struct vm_area_struct *vma,
 /*
  * What the faulting address maps to before the handler runs: the kind
  * class (first_touch, cow, wp, swap_in, numa, migration, spurious), or 0.
- * One lockless lookup, the walker's own (mmu_walk_lookup(): the same
+ * One lockless lookup, the walker's own (mmu_walk_peek(): the same
  * accessors, next-level pointers and leaf tests as maps, and the PUD
  * rechecked before a hugetlb PMD is read, against huge_pmd_unshare()).
  *
@@ -34,7 +34,7 @@ static unsigned int mmu_fault_kind(struct vm_area_struct *vma,
 	struct mmu_lookup lk;
 	struct mmu_entry e;
 
-	switch (mmu_walk_lookup(vma->vm_mm, addr, &lk)) {
+	switch (mmu_walk_peek(vma->vm_mm, addr, &lk)) {
 	case MMU_E_NONE:
 		return MMU_FC_FIRST_TOUCH;
 	case MMU_E_LEAF:

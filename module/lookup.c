@@ -35,7 +35,6 @@ static int mmu_lookup_once(struct mm_struct *mm, unsigned long addr,
 	pte_t *ptep;
 	enum mmu_entry_type type;
 
-	memset(lk, 0, sizeof(*lk));
 	pgdp = pgd_offset(mm, addr);
 	pgd = mmu_pgdp_get(pgdp);
 	lk->val[MMU_PGD] = pgd_val(pgd);
@@ -124,6 +123,35 @@ static void mmu_lookup_fold(struct mmu_lookup *lk, unsigned long addr)
 	}
 }
 
+/*
+ * The lookup with IRQs off and RCU, retried while the PTE table changes
+ * under it.  @full: every level's value and type, from zero (a peek
+ * fills only what the last entry needs: level, entry_level, the entry).
+ */
+static __always_inline int mmu_lookup_tries(struct mm_struct *mm,
+					    unsigned long addr,
+					    struct mmu_lookup *lk, bool full)
+{
+	unsigned long flags;
+	int tries = 0, ret;
+
+	if (addr >= mm->task_size)
+		return -EFAULT;
+	do {
+		if (full)
+			memset(lk, 0, sizeof(*lk));
+		local_irq_save(flags);
+		rcu_read_lock();
+		ret = mmu_lookup_once(mm, addr, lk);
+		if (ret >= 0 && lk->level == MMU_PTE &&
+		    mmu_walk_injected_eagain(tries))
+			ret = -EAGAIN;
+		rcu_read_unlock();
+		local_irq_restore(flags);
+	} while (ret == -EAGAIN && ++tries < 3);
+	return ret;
+}
+
 /**
  * mmu_walk_lookup() - walk the page tables of one address, without locks
  * @mm:		address space: current->mm, or pinned by mmget()/mmgrab()
@@ -146,27 +174,33 @@ static void mmu_lookup_fold(struct mmu_lookup *lk, unsigned long addr)
  * no lock.
  * Return: the kind of the last entry (MMU_E_LEAF, MMU_E_NONPRESENT,
  * MMU_E_BAD or MMU_E_NONE; never MMU_E_TABLE), -EFAULT when @addr is not
- * a user address of @mm, -EAGAIN when a PTE table kept changing under us.
+ * a user address of @mm, -EAGAIN when a PTE table kept changing.
  */
 int mmu_walk_lookup(struct mm_struct *mm, unsigned long addr,
 		    struct mmu_lookup *lk)
 {
-	unsigned long flags;
-	int tries = 0, ret;
+	int ret = mmu_lookup_tries(mm, addr, lk, true);
 
-	if (addr >= mm->task_size)
-		return -EFAULT;
-	do {
-		local_irq_save(flags);
-		rcu_read_lock();
-		ret = mmu_lookup_once(mm, addr, lk);
-		if (ret >= 0 && lk->level == MMU_PTE &&
-		    mmu_walk_injected_eagain(tries))
-			ret = -EAGAIN;
-		rcu_read_unlock();
-		local_irq_restore(flags);
-	} while (ret == -EAGAIN && ++tries < 3);
 	if (ret >= 0)
 		mmu_lookup_fold(lk, addr);
 	return ret;
+}
+
+/**
+ * mmu_walk_peek() - the last entry of one address, for the fault probe
+ * @mm:		address space, pinned
+ * @addr:	user address
+ * @lk:		result: only @lk->level, @lk->entry_level and the entry
+ *		(@lk->pud, @lk->pmd or @lk->pte) are set
+ *
+ * The walk of mmu_walk_lookup(), without what only a full report needs
+ * (zeroing, every level's value, the folded levels): the per-fault
+ * classification reads the entry alone.
+ *
+ * Context and return: as mmu_walk_lookup().
+ */
+int mmu_walk_peek(struct mm_struct *mm, unsigned long addr,
+		  struct mmu_lookup *lk)
+{
+	return mmu_lookup_tries(mm, addr, lk, false);
 }

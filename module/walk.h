@@ -142,9 +142,13 @@ bool mmu_level_folded(enum mmu_level level);
  *		...
  *
  * struct mmu_lookup is about 140 bytes (64-bit): fine on a probe's stack.
+ * mmu_walk_peek() is the same walk for a caller that reads only the last
+ * entry (level, entry_level, pud/pmd/pte): no zeroing, no folded levels.
  */
 int mmu_walk_lookup(struct mm_struct *mm, unsigned long addr,
 		    struct mmu_lookup *lk);
+int mmu_walk_peek(struct mm_struct *mm, unsigned long addr,
+		  struct mmu_lookup *lk);
 int mmu_walk_range(struct mmu_walk *w, unsigned long start, unsigned long end);
 int mmu_walk_vmas(struct mmu_walk *w, unsigned long start, unsigned long end);
 
