@@ -212,12 +212,12 @@ void mmu_fault_vmas_record(struct mmu_fault_vtab __percpu *vt,
 	struct mmu_fault_vtab *t = this_cpu_ptr(vt);
 	unsigned long mask = classes & GENMASK(MMU_VMA_CLASSES - 1, 0);
 	struct mmu_vma_row *r;
-	unsigned int i;
 
 	raw_spin_lock(&t->lock);
 	r = v->kind == MMU_VK_NONE ? &t->other : mmu_vtab_row(t, v);
-	for_each_set_bit(i, &mask, MMU_VMA_CLASSES)
-		r->count[i]++;
+	/* Inline, not for_each_set_bit(): a call per class on every fault. */
+	for (; mask; mask &= mask - 1)
+		r->count[__ffs(mask)]++;
 	r->sum_ns += ns;
 	r->max_ns = max(r->max_ns, ns);
 	raw_spin_unlock(&t->lock);
