@@ -110,22 +110,23 @@ void mmu_fault_stream_wake(struct mmu_fault_stream *s)
 }
 
 /**
- * mmu_fault_stream_emit() - queue one finished fault for the reader
+ * mmu_fault_stream_write() - queue one finished fault for the reader
  * @s:		the target's stream
  * @slot:	the fault's pairing slot (still owned by current)
  * @classes:	class mask
  * @now:	end time, mono ns
  * @total_ns:	entry-to-end latency
  *
- * Records only while the `faults` file is open (its ring buffer exists).
- * A full per-CPU buffer drops the event and counts it as lost.
+ * Called by mmu_fault_stream_emit() while the `faults` file is open (its
+ * ring buffer exists).  A full per-CPU buffer drops the event and counts
+ * it as lost.
  *
  * Context: probe context (preemption disabled, rcu_read_lock held): the
  * buffer is freed only after a grace period (faults_release).
  */
-void mmu_fault_stream_emit(struct mmu_fault_stream *s,
-			   const struct mmu_fault_slot *slot, u32 classes,
-			   u64 now, u64 total_ns)
+void mmu_fault_stream_write(struct mmu_fault_stream *s,
+			    const struct mmu_fault_slot *slot, u32 classes,
+			    u64 now, u64 total_ns)
 {
 	struct trace_buffer *rb = rcu_dereference(s->rb);
 	struct mmu_fault_event e;

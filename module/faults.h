@@ -10,6 +10,7 @@
 #include <linux/irq_work.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -281,9 +282,22 @@ int mmu_fault_vmas_create_file(struct mmu_target *t);
 /* fault_stream.c */
 void mmu_fault_stream_init(struct mmu_fault_stream *s);
 void mmu_fault_stream_destroy(struct mmu_fault_stream *s);
-void mmu_fault_stream_emit(struct mmu_fault_stream *s,
-			   const struct mmu_fault_slot *slot, u32 classes,
-			   u64 now, u64 total_ns);
+void mmu_fault_stream_write(struct mmu_fault_stream *s,
+			    const struct mmu_fault_slot *slot, u32 classes,
+			    u64 now, u64 total_ns);
+
+/*
+ * One finished fault for the stream, if its file is open: inline, as no
+ * reader is the common case and the fault path pays for every call.
+ */
+static inline void mmu_fault_stream_emit(struct mmu_fault_stream *s,
+					 const struct mmu_fault_slot *slot,
+					 u32 classes, u64 now, u64 total_ns)
+{
+	if (rcu_access_pointer(s->rb))
+		mmu_fault_stream_write(s, slot, classes, now, total_ns);
+}
+
 int mmu_fault_stream_create_file(struct mmu_target *t);
 void mmu_fault_stream_wake(struct mmu_fault_stream *s);
 int mmu_fault_format_classes(char *buf, size_t size, u32 classes);
