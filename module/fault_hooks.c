@@ -69,20 +69,79 @@ static bool mmu_fault_begin(struct mmu_fault_target **fp,
 }
 
 /*
+ * The fault a thread just opened at the exception tracepoint, for its
+ * handle_mm_fault() entry, which normally follows on the same CPU before
+ * anything else faults there: the entry then skips the target and slot
+ * lookups.  Valid while @gen is the targets' generation and the slot is
+ * still @task's (mmu_fault_opened_get()).
+ */
+struct mmu_fault_opened {
+	struct task_struct *task;
+	struct mmu_fault_target *f;
+	struct mmu_fault_slot *s;
+	unsigned long gen;
+};
+
+static DEFINE_PER_CPU(struct mmu_fault_opened, mmu_fault_opened);
+
+/*
+ * Context: IRQs off (the tracepoint), or preemption disabled; under
+ * rcu_read_lock() with @gen read before the lookup that found @f.
+ */
+static void mmu_fault_opened_set(struct mmu_fault_target *f,
+				 struct mmu_fault_slot *s, unsigned long gen)
+{
+	struct mmu_fault_opened *o = this_cpu_ptr(&mmu_fault_opened);
+
+	o->task = current;
+	o->f = f;
+	o->s = s;
+	o->gen = gen;
+}
+
+/*
+ * The fault current opened on this CPU, if it is still current's and no
+ * target has left since (then @f is alive: mmu_targets_gen_read()).
+ *
+ * Context: preemption disabled, rcu_read_lock() held, @gen read in it.
+ */
+static bool mmu_fault_opened_get(struct mmu_fault_target **fp,
+				 struct mmu_fault_slot **sp,
+				 unsigned long gen)
+{
+	struct mmu_fault_opened *o = this_cpu_ptr(&mmu_fault_opened);
+
+	if (o->task != current || o->gen != gen ||
+	    READ_ONCE(o->s->owner) != (unsigned long)current)
+		return false;
+	*fp = o->f;
+	*sp = o->s;
+	return true;
+}
+
+/*
  * Bench builds: -DMMU_FAULT_PROBE_FLOOR=1 attaches every hook but does
  * nothing in them (the entry handler still arms the return probe): traced
  * through it, a workload pays only for the attachment itself.  =2 also
- * finds the target and the slot in each hook, and stops there.
+ * finds the target in each hook (the entry: the slot too), and stops
+ * there.
  * (docs/benchmarks.md, "the floor").  0 in every normal build.
  */
 #ifndef MMU_FAULT_PROBE_FLOOR
 #define MMU_FAULT_PROBE_FLOOR	0
 #endif
 
-/* ri->data of the handle_mm_fault kretprobe. */
+/*
+ * ri->data of the handle_mm_fault kretprobe: what the return handler
+ * needs, the fault's target and slot included, which stay valid while
+ * @gen is the targets' generation (mmu_targets_gen_read()).
+ */
 struct mmu_hmf_data {
 	u64 start;
 	struct pt_regs *fregs;
+	struct mmu_fault_target *f;
+	struct mmu_fault_slot *s;
+	unsigned long gen;
 	unsigned int flags;
 };
 
@@ -102,6 +161,7 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct mmu_hmf_data *d = (void *)ri->data;
 	struct mmu_fault_target *f;
 	struct mmu_fault_slot *s;
+	unsigned long gen;
 	int skip = 1;
 
 	if (MMU_FAULT_PROBE_FLOOR == 1)
@@ -112,8 +172,15 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!mmu_guard_enter())
 		return 1;
 	rcu_read_lock();
-	if (!mmu_fault_begin(&f, &s))
+	gen = mmu_targets_gen_read();
+	if (mmu_fault_opened_get(&f, &s, gen)) {
+		if (s->busy) {
+			mmu_fault_anomaly(f, MMU_FA_NESTED);
+			goto out;
+		}
+	} else if (!mmu_fault_begin(&f, &s)) {
 		goto out;
+	}
 	if (MMU_FAULT_PROBE_FLOOR == 2) {
 		skip = 0;
 		goto out;
@@ -149,6 +216,9 @@ static int mmu_hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	s->busy = 1;
 	d->start = ktime_get_mono_fast_ns();
 	d->fregs = fregs;
+	d->f = f;
+	d->s = s;
+	d->gen = gen;
 	d->flags = flags;
 	skip = 0;
 out:
@@ -167,21 +237,28 @@ static int mmu_hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
 	struct mmu_hmf_data *d = (void *)ri->data;
-	struct mmu_fault_target *f;
-	struct mmu_fault_slot *s;
-	struct mmu_target *t;
+	struct mmu_fault_target *f = d->f;
+	struct mmu_fault_slot *s = d->s;
 	unsigned int result;
 	u64 now;
 
 	if (MMU_FAULT_PROBE_FLOOR == 1 || !mmu_guard_enter())
 		return 0;
 	rcu_read_lock();
-	t = mmu_fault_lookup();
-	if (!t)
-		goto out;
-	f = t->faults;
-	s = mmu_slot_find(f);
-	if (MMU_FAULT_PROBE_FLOOR == 2 || !s || !s->busy)
+	/*
+	 * The entry's target and slot, unless a target left the hash while
+	 * the handler ran: then the target may be gone, look again.
+	 */
+	if (d->gen != mmu_targets_gen_read()) {
+		struct mmu_target *t = mmu_fault_lookup();
+
+		if (!t)
+			goto out;
+		f = t->faults;
+		s = mmu_slot_find(f);
+	}
+	if (MMU_FAULT_PROBE_FLOOR == 2 || !s ||
+	    READ_ONCE(s->owner) != (unsigned long)current || !s->busy)
 		goto out;
 	now = ktime_get_mono_fast_ns();
 	s->handler_ns += now - d->start;
@@ -237,6 +314,9 @@ static void mmu_tp_page_fault(void *data, unsigned long address,
 {
 	struct mmu_fault_target *f;
 	struct mmu_fault_slot *s;
+	struct mmu_target *t;
+	unsigned long gen;
+	bool fresh;
 
 	/* Atomic-context faults never reach handle_mm_fault for current. */
 	if (MMU_FAULT_PROBE_FLOOR == 1 || in_nmi() || !in_task() ||
@@ -245,21 +325,28 @@ static void mmu_tp_page_fault(void *data, unsigned long address,
 	if (!mmu_guard_enter())
 		return;
 	rcu_read_lock();
-	if (!mmu_fault_begin(&f, &s) || MMU_FAULT_PROBE_FLOOR == 2)
+	gen = mmu_targets_gen_read();
+	t = mmu_fault_lookup();
+	if (!t || MMU_FAULT_PROBE_FLOOR == 2)
 		goto out;
-	if (s) {
-		/* The previous fault ended on a path we do not hook. */
-		mmu_fault_anomaly(f, MMU_FA_UNPAIRED);
-	} else {
-		s = mmu_slot_claim(f);
-		if (!s) {
-			mmu_fault_anomaly(f, MMU_FA_OVERFLOW);
+	f = t->faults;
+	s = mmu_slot_find_or_claim(f, &fresh);
+	if (!s) {
+		mmu_fault_anomaly(f, MMU_FA_OVERFLOW);
+		goto out;
+	}
+	if (!fresh) {
+		if (s->busy) {
+			mmu_fault_anomaly(f, MMU_FA_NESTED);
 			goto out;
 		}
+		/* The previous fault ended on a path we do not hook. */
+		mmu_fault_anomaly(f, MMU_FA_UNPAIRED);
 	}
 	mmu_slot_open(s, ktime_get_mono_fast_ns(), address,
 		      instruction_pointer(regs), error_code, true,
 		      user_mode(regs));
+	mmu_fault_opened_set(f, s, gen);
 out:
 	rcu_read_unlock();
 	mmu_guard_exit();

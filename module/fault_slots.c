@@ -53,6 +53,38 @@ struct mmu_fault_slot *mmu_slot_claim(struct mmu_fault_target *f)
 	return NULL;
 }
 
+/*
+ * At a fault's entry: the slot current still owns (*@fresh false: its
+ * previous fault ended on a path we do not hook, or this is a nested
+ * fault), else a free slot now claimed (*@fresh true), else NULL.  One
+ * pass over current's probe sequence for both, where a find and then a
+ * claim would walk it twice on every fault.
+ */
+struct mmu_fault_slot *mmu_slot_find_or_claim(struct mmu_fault_target *f,
+					      bool *fresh)
+{
+	unsigned long me = (unsigned long)current, owner;
+	unsigned int h = hash_ptr(current, ilog2(MMU_FAULT_SLOTS));
+	struct mmu_fault_slot *s, *free = NULL;
+	unsigned int i;
+
+	for (i = 0; i < MMU_FAULT_PROBES; i++) {
+		s = &f->slots[(h + i) % MMU_FAULT_SLOTS];
+		owner = READ_ONCE(s->owner);
+		if (owner == me) {
+			*fresh = false;
+			return s;
+		}
+		if (!owner && !free)
+			free = s;
+	}
+	*fresh = true;
+	/* Another thread of the target may take it first. */
+	if (free && !cmpxchg(&free->owner, 0, me))
+		return free;
+	return mmu_slot_claim(f);
+}
+
 /* Start a fault in @s: its entry time, address and the error code's classes. */
 void mmu_slot_open(struct mmu_fault_slot *s, u64 now, unsigned long va,
 		   unsigned long ip, unsigned long err, bool has_err, bool user)

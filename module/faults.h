@@ -314,6 +314,8 @@ void mmu_follow_drain(void);
 /* fault_slots.c: the per-task pairing of entry and end, in probes */
 struct mmu_fault_slot *mmu_slot_find(struct mmu_fault_target *f);
 struct mmu_fault_slot *mmu_slot_claim(struct mmu_fault_target *f);
+struct mmu_fault_slot *mmu_slot_find_or_claim(struct mmu_fault_target *f,
+					      bool *fresh);
 void mmu_slot_open(struct mmu_fault_slot *s, u64 now, unsigned long va,
 		   unsigned long ip, unsigned long err, bool has_err, bool user);
 void mmu_slot_close(struct mmu_fault_target *f, struct mmu_fault_slot *s,

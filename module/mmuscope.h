@@ -103,6 +103,25 @@ void mmu_targets_remove_all(void);
 void mmu_targets_show(struct seq_file *m);
 void mmu_targets_assert_locked(void);
 struct mmu_target *mmu_target_lookup_rcu(pid_t tgid);
+
+extern unsigned long mmu_targets_gen;
+
+/*
+ * The targets' generation, bumped each time a target leaves the hash.  A
+ * probe may use what it found of a target in an earlier RCU read-side
+ * section (a pointer kept across a sleeping handler) if the generation it
+ * read before that lookup is still the current one: a target is freed a
+ * grace period after it leaves the hash, and that grace period begins
+ * after the bump.
+ *
+ * Context: rcu_read_lock() or preemption disabled.
+ */
+static inline unsigned long mmu_targets_gen_read(void)
+{
+	/* Pairs with the release in mmu_target_unlist(). */
+	return smp_load_acquire(&mmu_targets_gen);
+}
+
 void mmu_target_get(struct mmu_target *t);
 void mmu_target_put(struct mmu_target *t);
 

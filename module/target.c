@@ -30,6 +30,8 @@ static LIST_HEAD(mmu_targets);
 static unsigned int mmu_nr_targets;
 static unsigned int mmu_nr_followed;
 static DEFINE_HASHTABLE(mmu_target_hash, 7);
+/* See mmu_targets_gen_read(); written under mmu_targets_lock. */
+unsigned long mmu_targets_gen;
 
 static const struct mmu_target_part *const *mmu_parts;
 static unsigned int mmu_nr_parts;
@@ -308,6 +310,8 @@ static void mmu_target_unlist(struct mmu_target *t)
 	lockdep_assert_held(&mmu_targets_lock);
 	list_del(&t->node);
 	hash_del_rcu(&t->hnode);
+	/* After the unhashing: a probe that reads the new value misses @t. */
+	smp_store_release(&mmu_targets_gen, mmu_targets_gen + 1);
 	mmu_nr_targets--;
 	mmu_nr_followed -= t->followed;
 	WRITE_ONCE(t->removed, true);
