@@ -123,8 +123,9 @@ static bool mmu_fault_opened_get(struct mmu_fault_target **fp,
  * Bench builds: -DMMU_FAULT_PROBE_FLOOR=1 attaches every hook but does
  * nothing in them (the entry handler still arms the return probe): traced
  * through it, a workload pays only for the attachment itself.  =2 also
- * finds the target in each hook (the entry: the slot too), and stops
- * there.
+ * finds the target at the tracepoint and the entry (the entry: the slot
+ * too) and stops there; the return, whose ri->data the entry left
+ * unset, stops before it touches a slot.
  * (docs/benchmarks.md, "the floor").  0 in every normal build.
  */
 #ifndef MMU_FAULT_PROBE_FLOOR
