@@ -20,6 +20,14 @@ mmu_shquote() {
 	done
 }
 
+# mmu_result FILE: "PASS FAIL SKIP" from the last "# result: pass=N
+# fail=N skip=N" line of FILE (selftests/run_tests.sh and
+# scripts/check-packages-guest print it); status 1 when there is none.
+mmu_result() {
+	sed -n 's/^# result: pass=\([0-9]*\) fail=\([0-9]*\) skip=\([0-9]*\).*/\1 \2 \3/p' \
+		"$1" 2>/dev/null | tail -n 1 | grep .
+}
+
 # Kernel table.  A configuration is NAME-ARCH; NAME is the Debian series.
 #   6.1-x86_64   linux-image-amd64 from bookworm
 #   6.12-x86_64  linux-image-amd64 from bookworm-security
