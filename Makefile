@@ -40,8 +40,8 @@ deb:
 	scripts/build-deb
 
 # Install the .debs in a guest: DKMS build, load, reader suite, lockdown, purge.
-# One guest per kernel of the x86_64 matrix (20-30 minutes each), two at once.
-# make check runs the same on 7.3 (its 7.3-x86_64:4-deb row).
+# One guest per kernel of the x86_64 matrix (15-25 minutes each), two at once.
+# make check's "-deb" rows do the same with every selftest.
 PACKAGE_CONFIGS ?= 6.1-x86_64 6.12-x86_64 7.3-x86_64
 PACKAGE_JOBS ?= 2
 check-packages: deb userspace selftests

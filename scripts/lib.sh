@@ -90,7 +90,7 @@ mmu_headers_of() {
 # VARIANT picks the guest CPU (mmu_arm64_cpu_of).  x86_64's one variant,
 # "deb", installs the Debian packages in the guest (DKMS builds the
 # module there) and runs the selftests with them (scripts/check).
-MMU_MATRIX_ALL="6.1-x86_64:4 6.1-x86_64:5 6.12-x86_64:4 6.12-x86_64:5 6.1-arm64:4K 6.12-arm64:16K
+MMU_MATRIX_ALL="6.1-x86_64:4-deb 6.1-x86_64:5 6.12-x86_64:4-deb 6.12-x86_64:5 6.1-arm64:4K 6.12-arm64:16K
 	6.12-arm64:16K-nolpa2 7.3-x86_64:4-deb 7.3-x86_64:5 7.3-rt-x86_64:5 7.3-arm64:4K 7.3-16k-arm64:16K
 	7.3-16k-arm64:16K-nolpa2"
 MMU_MATRIX=${MMUSCOPE_MATRIX:-$MMU_MATRIX_ALL}
