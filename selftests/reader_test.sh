@@ -9,9 +9,9 @@
 # usage: reader_test [-v] [--lockdown | --host]  (installed as selftests/reader_test)
 # --lockdown loads the module, raises kernel lockdown to integrity (or to
 # $MMUSCOPE_LOCKDOWN, e.g. confidentiality; it cannot be lowered again
-# before a reboot: run it last in a guest) and runs the real cases that
-# need no module reload, through the reader's fallback to the module's
-# parameters and .ro files.
+# before a reboot: run it last in a guest) and runs every real case that
+# needs no module load or unload, through the reader's fallback to the
+# module's parameters and .ro files.
 # --host runs only the kernel-independent cases: the reader against the
 # fake tree, and the fault-site views (symbols against binutils,
 # fault_vmas parsing, heatmap and report on the fake tree). make check
@@ -1008,8 +1008,9 @@ print("module", s["all"], "rusage", ru)' "$T/run.json"
 	grep -q 'cannot run /nonexistent/command' "$T/err" || die_case "exec error text"
 }
 
-# is_target PID: the module lists PID in its targets file.
-is_target() { grep -qx "$1" $ROOT/targets; }
+# is_target PID: the module lists PID in its targets file (the 0400 twin,
+# which kernel lockdown lets root open).
+is_target() { grep -qx "$1" $ROOT/targets.ro; }
 
 # faulter: a process that faults all the time, not a target; its pid in
 # $FPID.  A shell running commands does not do (dash runs them through
@@ -1546,6 +1547,14 @@ if ! "$MMU" --version >/dev/null 2>&1; then
 	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0"
 	exit 4
 fi
+# The real cases that keep the module loaded (no load or unload): all
+# that --lockdown can run, since a module cannot be loaded under lockdown
+# unless the kernel trusts its key (no MOK in a guest).
+REAL_RESIDENT_CASES="real_check_vs_pagemap real_maps_json_vs_smaps
+	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage
+	 real_temp_targets_removed real_loops_end_with_process real_targets_cli
+	 real_interval_vs_proc real_summary_vs_vmpte real_maps_vmas_vs_smaps
+	 real_run_tree_vs_rusage real_by_sym real_report real_fault_vmas"
 if [ $LOCKDOWN = 1 ]; then
 	echo "TAP version 13"
 	if ! raise_lockdown; then
@@ -1555,8 +1564,7 @@ if [ $LOCKDOWN = 1 ]; then
 		exit 4
 	fi
 	echo "# lockdown: $(cat /sys/kernel/security/lockdown)"
-	for c in lockdown_control real_check_vs_pagemap real_maps_json_vs_smaps \
-		 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage; do
+	for c in lockdown_control $REAL_RESIDENT_CASES; do
 		run_case $c
 	done
 	stop_workload
@@ -1605,11 +1613,7 @@ if [ "${MMUSCOPE_GUEST:-}" != 1 ]; then
 	done
 fi
 for c in real_not_loaded real_load_errors real_load_status_unload real_not_root \
-	 real_load_pid_and_views real_check_vs_pagemap real_maps_json_vs_smaps \
-	 real_translate_vs_pagemap real_faults_and_prom real_run_vs_rusage \
-	 real_temp_targets_removed real_loops_end_with_process real_targets_cli \
-	 real_interval_vs_proc real_summary_vs_vmpte real_maps_vmas_vs_smaps \
-	 real_run_tree_vs_rusage real_by_sym real_report real_fault_vmas; do
+	 real_load_pid_and_views $REAL_RESIDENT_CASES; do
 	run_case $c
 done
 stop_workload
